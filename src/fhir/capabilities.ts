@@ -1,0 +1,60 @@
+import { getSearchParameters } from '@medplum/core';
+import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
+import { operations } from '../operations/registry.js';
+import type { FhirContext } from './context.js';
+import { supportedResourceTypes } from './definitions.js';
+
+const SERVER_VERSION = '0.1.0';
+let cached: { base: string; statement: CapabilityStatement } | undefined;
+
+/** The CapabilityStatement, generated from what the server really implements. */
+export function capabilityStatement(ctx: FhirContext): CapabilityStatement {
+  if (cached?.base === ctx.config.baseUrl) return cached.statement;
+  const typeOps = (type: string) =>
+    operations
+      .filter((op) => (op.levels.includes('type') || op.levels.includes('instance')) && (!op.resourceTypes || op.resourceTypes.includes(type)))
+      .map((op) => ({ name: op.name, definition: op.definition }));
+  const resources: CapabilityStatementRestResource[] = supportedResourceTypes().map((type) => ({
+    type: type as CapabilityStatementRestResource['type'],
+    profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+    interaction: ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'].map(
+      (code) => ({ code: code as 'read' }),
+    ),
+    versioning: 'versioned-update',
+    readHistory: true,
+    updateCreate: true,
+    conditionalCreate: true,
+    conditionalRead: 'full-support',
+    conditionalUpdate: true,
+    conditionalDelete: 'single',
+    referencePolicy: ['literal', 'logical'],
+    searchParam: Object.values(getSearchParameters(type) ?? {})
+      .map((sp) => ({ name: sp.code as string, definition: sp.url, type: sp.type }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    operation: typeOps(type),
+  }));
+  const statement: CapabilityStatement = {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString(),
+    publisher: 'Forløb',
+    kind: 'instance',
+    software: { name: 'Forløb', version: SERVER_VERSION },
+    implementation: { description: 'Forløb FHIR R4 server', url: ctx.config.baseUrl },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    patchFormat: ['application/json-patch+json', 'application/fhir+json'],
+    rest: [
+      {
+        mode: 'server',
+        resource: resources,
+        interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'search-system' }, { code: 'history-system' }],
+        operation: operations
+          .filter((op) => op.levels.includes('system'))
+          .map((op) => ({ name: op.name, definition: op.definition })),
+      },
+    ],
+  };
+  cached = { base: ctx.config.baseUrl, statement };
+  return statement;
+}

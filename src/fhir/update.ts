@@ -1,0 +1,54 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { StoreWriter } from '../store/types.js';
+import { findMatches } from './conditional.js';
+import { inTransaction, type FhirContext } from './context.js';
+import { badRequest, conflict, preconditionFailed } from './errors.js';
+import { checkIfMatch } from './preconditions.js';
+import type { FhirRequest, FhirResponse } from './request.js';
+import { assertValidId, newId } from './resource-id.js';
+import { assertSupportedType, resourceBody } from './resource-types.js';
+import { writeVersion } from './write.js';
+
+/** PUT /{type}/{id} (create-on-update allowed) and conditional PUT /{type}?criteria. */
+export async function update(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse> {
+  const type = req.resourceType!;
+  assertSupportedType(type);
+  const resource = resourceBody(req.body, type);
+  if (req.id !== undefined) {
+    const id = req.id;
+    assertValidId(id);
+    if (resource.id === undefined) badRequest('The resource must carry an id on update', [`${type}.id`]);
+    if (resource.id !== id) badRequest(`Resource id "${resource.id}" does not match the URL id "${id}"`, [`${type}.id`]);
+    return inTransaction(ctx, (tx) => updateInstance(ctx, tx, resource, id, req.headers.ifMatch));
+  }
+  return inTransaction(ctx, async (tx) => {
+    const matches = await findMatches({ ...ctx, tx }, type, req.query);
+    if (matches.length > 1) preconditionFailed(`Conditional update matched more than one ${type}`);
+    if (matches.length === 1) {
+      const match = matches[0];
+      if (resource.id !== undefined && resource.id !== match.id)
+        badRequest(`Resource id "${resource.id}" does not match the resource found by the criteria (${match.id})`);
+      return updateInstance(ctx, tx, resource, match.id, req.headers.ifMatch);
+    }
+    if (resource.id !== undefined) {
+      assertValidId(resource.id);
+      const existing = await tx.readCurrent(type, resource.id);
+      if (existing && !existing.deleted)
+        conflict(`${type}/${resource.id} exists but does not match the conditional update criteria`);
+      return updateInstance(ctx, tx, resource, resource.id, req.headers.ifMatch);
+    }
+    return writeVersion(ctx, tx, resource, newId(), 'PUT', undefined);
+  });
+}
+
+async function updateInstance(
+  ctx: FhirContext,
+  tx: StoreWriter,
+  resource: Resource,
+  id: string,
+  ifMatch: string | undefined,
+): Promise<FhirResponse> {
+  const current = await tx.readCurrent(resource.resourceType, id);
+  checkIfMatch(ifMatch, current);
+  return writeVersion(ctx, tx, resource, id, 'PUT', current);
+}

@@ -1,0 +1,96 @@
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { extractIndex } from '../search/extract.js';
+import { VersionConflict, type StoredVersion, type StoreWriter, type WriteMethod } from '../store/types.js';
+import type { FhirContext } from './context.js';
+import { FhirError, conflict } from './errors.js';
+import type { FhirResponse } from './request.js';
+
+/** Issue codes of base-structure errors (400); anything else (profiles, bindings, invariants) is 422. */
+const STRUCTURAL = new Set(['structure', 'required', 'value', 'invalid', 'too-long']);
+
+/** Reject a resource with errors; warnings pass. */
+export function assertValid(ctx: FhirContext, resource: Resource): void {
+  const issues = ctx.validator.validate(resource);
+  const errors = issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
+  if (errors.length === 0) return;
+  const status = errors.every((i) => STRUCTURAL.has(i.code)) ? 400 : 422;
+  throw new FhirError(status, { resourceType: 'OperationOutcome', issue: errors as OperationOutcomeIssue[] });
+}
+
+/** The resource with id and meta set for a new version, with resourceType, id and meta first. */
+export function stamp(resource: Resource, id: string, versionId: number, lastUpdated: string): Resource {
+  const { resourceType, id: _id, meta, ...rest } = resource;
+  return {
+    resourceType,
+    id,
+    meta: { ...meta, versionId: String(versionId), lastUpdated },
+    ...rest,
+  } as Resource;
+}
+
+/**
+ * Validate, stamp, index and store a new version of `resource` after `previous` (undefined for a
+ * new resource). The caller has checked preconditions; a concurrent writer still loses with 409.
+ */
+export async function writeVersion(
+  ctx: FhirContext,
+  tx: StoreWriter,
+  resource: Resource,
+  id: string,
+  method: WriteMethod,
+  previous: StoredVersion | undefined,
+): Promise<FhirResponse> {
+  const versionId = (previous?.versionId ?? 0) + 1;
+  const lastUpdated = ctx.now();
+  const stamped = stamp(resource, id, versionId, lastUpdated);
+  assertValid(ctx, stamped);
+  const json = JSON.stringify(stamped);
+  try {
+    await tx.write({
+      type: stamped.resourceType,
+      id,
+      versionId,
+      lastUpdated,
+      method,
+      json,
+      index: extractIndex(stamped),
+    });
+  } catch (err) {
+    if (err instanceof VersionConflict) conflict(err.message);
+    throw err;
+  }
+  const created = !previous || previous.deleted;
+  return {
+    status: created ? 201 : 200,
+    body: stamped,
+    json,
+    versionId,
+    lastUpdated,
+    location: `${ctx.config.baseUrl}/${stamped.resourceType}/${id}/_history/${versionId}`,
+    resourceType: stamped.resourceType,
+    id,
+  };
+}
+
+/** Record a delete as a new version without content. */
+export async function writeDelete(ctx: FhirContext, tx: StoreWriter, current: StoredVersion): Promise<FhirResponse> {
+  const versionId = current.versionId + 1;
+  const lastUpdated = ctx.now();
+  try {
+    await tx.write({ type: current.type, id: current.id, versionId, lastUpdated, method: 'DELETE' });
+  } catch (err) {
+    if (err instanceof VersionConflict) conflict(err.message);
+    throw err;
+  }
+  return {
+    status: 200,
+    versionId,
+    lastUpdated,
+    resourceType: current.type,
+    id: current.id,
+    body: {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'information', code: 'informational', diagnostics: `Deleted ${current.type}/${current.id}` }],
+    },
+  };
+}

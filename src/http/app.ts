@@ -1,0 +1,112 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { FhirContext } from '../fhir/context.js';
+import { dispatch } from '../fhir/dispatch.js';
+import { FhirError, outcome } from '../fhir/errors.js';
+import type { FhirRequestHeaders, HttpMethod } from '../fhir/request.js';
+import { parseQuery, routeRequest } from '../fhir/route.js';
+import { parseBody } from './body.js';
+import { checkAcceptable } from './negotiation.js';
+import { sendFhir, sendOutcome } from './respond.js';
+
+const METHODS = new Set<HttpMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export interface AppOptions {
+  ctx: FhirContext;
+  logger: Logger;
+  /** Answered by /healthz: 200 once true. */
+  isReady: () => boolean;
+}
+
+/** The Express app: one catch-all FHIR route, a short middleware list (every layer costs on reads). */
+export function createApp({ ctx, logger, isReady }: AppOptions): express.Express {
+  const app = express();
+  app.set('etag', false);
+  app.set('x-powered-by', false);
+  app.set('query parser', false);
+
+  app.use((req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      logger.info({ method: req.method, path: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 100) / 100 }, 'request');
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    const ready = isReady();
+    res.writeHead(ready ? 200 : 503, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ status: ready ? 'ok' : 'starting' }));
+  });
+
+  const raw = express.raw({ type: () => true, limit: ctx.config.maxBodyBytes });
+  app.use('/fhir', (req, res, next) => (WRITES.has(req.method) ? raw(req, res, next) : next()));
+
+  app.use('/fhir', async (req: Request, res: Response) => {
+    const method = req.method as HttpMethod;
+    if (!METHODS.has(method)) {
+      await sendOutcome(req, res, 405, outcome('error', 'not-supported', `Method ${req.method} is not supported`));
+      return;
+    }
+    const q = req.url.indexOf('?');
+    const path = q < 0 ? req.url : req.url.slice(0, q);
+    const query = q < 0 ? {} : parseQuery(req.url.slice(q + 1));
+    try {
+      checkAcceptable(req.headers.accept, query._format?.[0]);
+      const body = WRITES.has(method) ? parseBody(req) : undefined;
+      const fhirReq = routeRequest(method, path, query, headersOf(req), body, req.headers['content-type']);
+      const out = await dispatch(ctx, fhirReq);
+      // A batch/transaction (POST to the base) always answers its response Bundle: Prefer applies to its entries.
+      const isWrite = WRITES.has(method) && fhirReq.operation === undefined && !fhirReq.search && fhirReq.resourceType !== undefined;
+      await sendFhir(req, res, out, isWrite);
+    } catch (err) {
+      await sendError(req, res, err, logger);
+    }
+  });
+
+  app.use((req: Request, res: Response) => {
+    void sendOutcome(req, res, 404, outcome('error', 'not-found', `No such endpoint: ${req.method} ${req.path}`));
+  });
+
+  // Errors raised before the FHIR handler (body too large, bad encoding) land here.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    void sendError(req, res, err, logger);
+  });
+  return app;
+}
+
+function headersOf(req: Request): FhirRequestHeaders {
+  const h = req.headers;
+  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  return {
+    ifMatch: one(h['if-match']),
+    ifNoneMatch: one(h['if-none-match']),
+    ifModifiedSince: one(h['if-modified-since']),
+    ifNoneExist: one(h['if-none-exist']),
+    prefer: one(h.prefer),
+  };
+}
+
+async function sendError(req: Request, res: Response, err: unknown, logger: Logger): Promise<void> {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (err instanceof FhirError) {
+    await sendOutcome(req, res, err.status, err.outcome, err.headers);
+    return;
+  }
+  const bodyError = err as { type?: string; status?: number; message?: string };
+  if (bodyError?.type === 'entity.too.large') {
+    await sendOutcome(req, res, 413, outcome('error', 'too-costly', 'Request body is larger than the server accepts'));
+    return;
+  }
+  if (typeof bodyError?.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
+    await sendOutcome(req, res, bodyError.status, outcome('error', 'invalid', bodyError.message ?? 'Bad request'));
+    return;
+  }
+  logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : err, path: req.originalUrl }, 'unhandled error');
+  await sendOutcome(req, res, 500, outcome('fatal', 'exception', 'Internal server error'));
+}

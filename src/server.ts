@@ -1,0 +1,53 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { monotonicClock } from './clock.js';
+import type { Config } from './config.js';
+import type { FhirContext } from './fhir/context.js';
+import { loadBaseDefinitions } from './fhir/definitions.js';
+import { createApp } from './http/app.js';
+import { createLogger, type Logger } from './log.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import type { Store } from './store/types.js';
+import { Validator } from './validation/validator.js';
+
+export interface RunningServer {
+  /** http://host:port (without /fhir). */
+  url: string;
+  store: Store;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/** Open the store, load definitions, and listen. Resolves once the server accepts requests. */
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const started = Date.now();
+  let ready = false;
+  loadBaseDefinitions();
+  const store = new SqliteStore({ dataDir: config.dataDir });
+  const validator = new Validator();
+  const ctx: FhirContext = { store, config, validator, now: monotonicClock() };
+  const app = createApp({ ctx, logger, isReady: () => ready });
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host}:${port}`;
+  if (config.port === 0) config.baseUrl = `${url}/fhir`;
+  ready = true;
+  logger.info({ url: `${url}/fhir`, dataDir: config.dataDir, startupMs: Date.now() - started }, 'server ready');
+  return {
+    url,
+    store,
+    logger,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,474 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { escapeLike, foldString, MAX_CHAR } from '../../search/normalize.js';
+import type {
+  Condition,
+  DateRange,
+  IndexTable,
+  NumberMatch,
+  QuantityMatch,
+  ReferenceMatch,
+  SearchPage,
+  SearchPlan,
+  SortKey,
+  StringMatch,
+  TokenMatch,
+  UriMatch,
+} from '../../search/plan.js';
+import type { StoredVersion, WriteMethod } from '../types.js';
+import type { ParamIds } from './param-ids.js';
+
+/**
+ * Compiles a SearchPlan to SQL over the index tables (schema.ts) and runs it.
+ *
+ * Shape: `SELECT r.rid FROM resources r WHERE r.deleted = 0 AND r.type ... AND <conditions>
+ * ORDER BY <sort keys>, r.rid LIMIT ? OFFSET ?`, then each page row's current version is read by rid.
+ * Every index condition is `r.rid IN (SELECT rid FROM idx_x WHERE pid = ? AND ...)` (uncorrelated, so
+ * SQLite materialises it once; `EXISTS` with ORDER BY forced full scans). Negations (`:not`,
+ * `:missing=true`) are `NOT IN`. A parameter that was never indexed for the searched types (no pid)
+ * makes a positive condition false and a negative one true.
+ *
+ * Date prefixes (FHIR R4 search.html, resource range R = [lo, hi), search range S = [lo, hi)):
+ *   eq: R within S; ne: not eq; gt: R.hi > S.hi; lt: R.lo < S.lo; ge: gt or eq; le: lt or eq;
+ *   sa: R.lo >= S.hi; eb: R.hi <= S.lo;
+ *   ap: R overlaps S widened on both sides by 10% of the distance from S's midpoint to now
+ *       (at least one day).
+ * `ne` and the others are evaluated per index row: a resource matches when one of its values does.
+ * `_lastUpdated` is a point in time (millisecond precision) compared the same way.
+ *
+ * Number and quantity prefixes, on the resource's value V and search value N with implicit
+ * precision range [lo, hi) (100 → [99.5, 100.5)):
+ *   eq: lo <= V < hi; ne: not eq; gt/lt/ge/le: V > N, V < N, V >= N, V <= N; sa: V > N; eb: V < N;
+ *   ap: |V - N| <= max(10% of |N|, half the precision step).
+ * Quantity `|system|code`: system must equal; code matches the row's unit (extract.ts indexes the
+ * code and, when different, the human unit).
+ *
+ * Sort: each key orders by the smallest value of the parameter (largest when descending); resources
+ * without a value sort last; ties are broken by rid (insertion order), which is also the default order.
+ */
+export function runSearch(db: Database, params: ParamIds, plan: SearchPlan): SearchPage {
+  const c = new Compiler(db, params);
+  const where = c.resourceFilter('r', plan.types, plan.where);
+  const order = c.orderBy('r', plan.types, plan.sort);
+  const page: SearchPage = { versions: [] };
+  if (plan.count > 0) {
+    const sql = `SELECT r.rid AS rid FROM resources r WHERE ${where.sql} ORDER BY ${order.sql}r.rid LIMIT ? OFFSET ?`;
+    const rows = cached(db, sql).all(...where.args, ...order.args, plan.count, plan.offset) as { rid: number }[];
+    const byRid = cached(db, BY_RID);
+    for (const row of rows) {
+      const v = byRid.get(row.rid) as VersionRow | undefined;
+      if (v) page.versions.push(toStored(v));
+    }
+  }
+  if (plan.total !== 'none') {
+    if (plan.count > 0 && plan.offset === 0 && page.versions.length < plan.count) {
+      page.total = page.versions.length; // the whole result fits on the first page
+    } else {
+      const sql = `SELECT count(*) AS n FROM resources r WHERE ${where.sql}`;
+      page.total = (cached(db, sql).get(...where.args) as { n: number }).n;
+    }
+  }
+  return page;
+}
+
+interface VersionRow {
+  type: string;
+  id: string;
+  version: number;
+  last_updated: string;
+  method: string;
+  content: string | null;
+}
+
+const BY_RID = `SELECT r.type, r.id, v.version, v.last_updated, v.method, v.content
+  FROM resources r JOIN versions v ON v.rid = r.rid AND v.version = r.version WHERE r.rid = ?`;
+
+function toStored(row: VersionRow): StoredVersion {
+  return {
+    type: row.type,
+    id: row.id,
+    versionId: row.version,
+    lastUpdated: row.last_updated,
+    method: row.method as WriteMethod,
+    deleted: false,
+    json: row.content ?? undefined,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prepared statement cache (plans repeat; preparing costs more than running a simple search)
+// ---------------------------------------------------------------------------------------------
+
+const MAX_CACHED = 500;
+const statementCaches = new WeakMap<Database, Map<string, Statement>>();
+
+function cached(db: Database, sql: string): Statement {
+  let cache = statementCaches.get(db);
+  if (!cache) {
+    cache = new Map();
+    statementCaches.set(db, cache);
+  }
+  let stmt = cache.get(sql);
+  if (stmt) {
+    // Refresh recency.
+    cache.delete(sql);
+    cache.set(sql, stmt);
+    return stmt;
+  }
+  stmt = db.prepare(sql);
+  cache.set(sql, stmt);
+  if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as string);
+  return stmt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compiler
+// ---------------------------------------------------------------------------------------------
+
+interface Frag {
+  sql: string;
+  args: unknown[];
+}
+
+const TRUE: Frag = { sql: '1', args: [] };
+const FALSE: Frag = { sql: '0', args: [] };
+
+const DAY = 86_400_000;
+
+class Compiler {
+  private aliasCounter = 0;
+  private readonly now = Date.now();
+
+  constructor(
+    private readonly db: Database,
+    private readonly params: ParamIds,
+  ) {}
+
+  private alias(): string {
+    return `t${++this.aliasCounter}`;
+  }
+
+  /** `alias` is a row of `resources`: not deleted, of `types`, matching all `conditions`. */
+  resourceFilter(alias: string, types: string[], conditions: Condition[]): Frag {
+    const parts: Frag[] = [{ sql: `${alias}.deleted = 0`, args: [] }];
+    if (types.length === 1) parts.push({ sql: `${alias}.type = ?`, args: [types[0]] });
+    else if (types.length > 1) parts.push({ sql: `${alias}.type IN (${marks(types.length)})`, args: [...types] });
+    for (const c of conditions) parts.push(this.condition(alias, types, c));
+    return and(parts);
+  }
+
+  /** The pids of `code` for `types` (all types when empty). */
+  private pids(types: string[], code: string): number[] {
+    if (types.length === 0) {
+      const rows = cached(this.db, 'SELECT pid FROM search_param WHERE code = ?').all(code) as { pid: number }[];
+      return rows.map((r) => r.pid);
+    }
+    const out: number[] = [];
+    for (const t of types) {
+      const pid = this.params.lookup(this.db, t, code);
+      if (pid !== undefined) out.push(pid);
+    }
+    return out;
+  }
+
+  private pidFrag(pids: number[], column = 'pid'): Frag {
+    return pids.length === 1
+      ? { sql: `${column} = ?`, args: [pids[0]] }
+      : { sql: `${column} IN (${marks(pids.length)})`, args: [...pids] };
+  }
+
+  /**
+   * `alias.rid [NOT] IN (SELECT rid FROM idx_<table> WHERE pid ... AND (alt1 OR alt2 ...))`.
+   * `alts` undefined: any row of the parameter.
+   */
+  private indexIn(alias: string, types: string[], code: string, table: IndexTable, alts: Frag[] | undefined, negate: boolean): Frag {
+    const pids = this.pids(types, code);
+    if (pids.length === 0) return negate ? TRUE : FALSE;
+    if (alts !== undefined && alts.length === 0) return negate ? TRUE : FALSE;
+    const pidF = this.pidFrag(pids);
+    const match = alts === undefined ? pidF : and([pidF, or(alts)]);
+    return {
+      sql: `${alias}.rid ${negate ? 'NOT IN' : 'IN'} (SELECT rid FROM idx_${table} WHERE ${match.sql})`,
+      args: match.args,
+    };
+  }
+
+  condition(alias: string, types: string[], c: Condition): Frag {
+    switch (c.kind) {
+      case 'id':
+        if (c.ids.length === 0) return c.not ? TRUE : FALSE;
+        return { sql: `${alias}.id ${c.not ? 'NOT IN' : 'IN'} (${marks(c.ids.length)})`, args: [...c.ids] };
+      case 'lastUpdated':
+        return and(c.ranges.map((r) => this.lastUpdated(alias, r)));
+      case 'token':
+        return this.indexIn(alias, types, c.code, 'token', c.any.map(tokenFrag), !!c.not);
+      case 'string':
+        return this.indexIn(alias, types, c.code, 'string', c.any.map(stringFrag), false);
+      case 'date':
+        return this.indexIn(alias, types, c.code, 'date', c.any.map((r) => this.dateFrag(r, 'lo', 'hi')), false);
+      case 'number':
+        return this.indexIn(alias, types, c.code, 'number', c.any.map((m) => numberFrag(m)), false);
+      case 'quantity':
+        return this.indexIn(alias, types, c.code, 'quantity', c.any.map(quantityFrag), false);
+      case 'reference':
+        return this.indexIn(alias, types, c.code, 'reference', c.any.map(referenceFrag), false);
+      case 'uri':
+        return this.indexIn(alias, types, c.code, 'uri', c.any.map(uriFrag), false);
+      case 'missing':
+        return this.indexIn(alias, types, c.code, c.table, undefined, c.missing);
+      case 'chain':
+        return this.chain(alias, types, c.code, c.targetTypes, c.where);
+      case 'has':
+        return this.has(alias, c.sourceType, c.code, c.where);
+      case 'anyOf':
+        return c.alternatives.length === 0 ? FALSE : or(c.alternatives.map((a) => this.condition(alias, types, a)));
+      default: {
+        const never: never = c;
+        throw new Error(`Unknown search condition ${(never as { kind: string }).kind}`);
+      }
+    }
+  }
+
+  /** The reference `code` of `alias` points to a (current, non-deleted) resource of targetTypes matching `where`. */
+  private chain(alias: string, types: string[], code: string, targetTypes: string[], where: Condition[]): Frag {
+    const pids = this.pids(types, code);
+    if (pids.length === 0) return FALSE;
+    const t = this.alias();
+    const target = this.resourceFilter(t, targetTypes, where);
+    const pidF = this.pidFrag(pids, 'x.pid');
+    return {
+      sql:
+        `${alias}.rid IN (SELECT x.rid FROM idx_reference x JOIN resources ${t} ` +
+        `ON ${t}.type = x.target_type AND ${t}.id = x.target_id WHERE ${pidF.sql} AND ${target.sql})`,
+      args: [...pidF.args, ...target.args],
+    };
+  }
+
+  /** Some `sourceType` resource matching `where` has reference `code` pointing to `alias`. */
+  private has(alias: string, sourceType: string, code: string, where: Condition[]): Frag {
+    const pids = this.pids([sourceType], code);
+    if (pids.length === 0) return FALSE;
+    const s = this.alias();
+    const t = this.alias();
+    const source = this.resourceFilter(s, [sourceType], where);
+    const pidF = this.pidFrag(pids, 'x.pid');
+    return {
+      sql:
+        `${alias}.rid IN (SELECT ${t}.rid FROM idx_reference x JOIN resources ${t} ` +
+        `ON ${t}.type = x.target_type AND ${t}.id = x.target_id WHERE ${pidF.sql} ` +
+        `AND x.rid IN (SELECT ${s}.rid FROM resources ${s} WHERE ${source.sql}))`,
+      args: [...pidF.args, ...source.args],
+    };
+  }
+
+  /** Range comparison of an index row [lo, hi) against a search range (see the header comment). */
+  private dateFrag(r: DateRange, lo: string, hi: string): Frag {
+    switch (r.prefix) {
+      case 'eq':
+        return { sql: `(${lo} >= ? AND ${hi} <= ?)`, args: [r.lo, r.hi] };
+      case 'ne':
+        return { sql: `NOT (${lo} >= ? AND ${hi} <= ?)`, args: [r.lo, r.hi] };
+      case 'gt':
+        return { sql: `${hi} > ?`, args: [r.hi] };
+      case 'lt':
+        return { sql: `${lo} < ?`, args: [r.lo] };
+      case 'ge':
+        return { sql: `(${hi} > ? OR (${lo} >= ? AND ${hi} <= ?))`, args: [r.hi, r.lo, r.hi] };
+      case 'le':
+        return { sql: `(${lo} < ? OR (${lo} >= ? AND ${hi} <= ?))`, args: [r.lo, r.lo, r.hi] };
+      case 'sa':
+        return { sql: `${lo} >= ?`, args: [r.hi] };
+      case 'eb':
+        return { sql: `${hi} <= ?`, args: [r.lo] };
+      case 'ap': {
+        const w = this.approxWidth(r);
+        return { sql: `(${lo} < ? AND ${hi} > ?)`, args: [r.hi + w, r.lo - w] };
+      }
+    }
+  }
+
+  private approxWidth(r: DateRange): number {
+    const mid = (r.lo + r.hi) / 2;
+    return Math.max(DAY, Math.round(Math.abs(this.now - mid) * 0.1));
+  }
+
+  /** `_lastUpdated`: the resource's instant t as the range [t, t + 1 ms), compared as ISO text. */
+  private lastUpdated(alias: string, r: DateRange): Frag {
+    const col = `${alias}.last_updated`;
+    const iso = (ms: number) => new Date(Math.min(Math.max(ms, -8.64e15), 8.64e15)).toISOString();
+    switch (r.prefix) {
+      case 'eq':
+        return { sql: `(${col} >= ? AND ${col} < ?)`, args: [iso(r.lo), iso(r.hi)] };
+      case 'ne':
+        return { sql: `NOT (${col} >= ? AND ${col} < ?)`, args: [iso(r.lo), iso(r.hi)] };
+      case 'gt':
+      case 'sa':
+        return { sql: `${col} >= ?`, args: [iso(r.hi)] };
+      case 'lt':
+      case 'eb':
+        return { sql: `${col} < ?`, args: [iso(r.lo)] };
+      case 'ge':
+        return { sql: `${col} >= ?`, args: [iso(r.lo)] };
+      case 'le':
+        return { sql: `${col} < ?`, args: [iso(r.hi)] };
+      case 'ap': {
+        const w = this.approxWidth(r);
+        return { sql: `(${col} >= ? AND ${col} < ?)`, args: [iso(r.lo - w), iso(r.hi + w)] };
+      }
+    }
+  }
+
+  orderBy(alias: string, types: string[], keys: SortKey[]): Frag {
+    const parts: string[] = [];
+    const args: unknown[] = [];
+    for (const k of keys) {
+      const dir = k.descending ? ' DESC' : '';
+      if (k.code === '_id') {
+        parts.push(`${alias}.id${dir}`);
+        continue;
+      }
+      if (k.code === '_lastUpdated') {
+        parts.push(`${alias}.last_updated${dir}`);
+        continue;
+      }
+      if (!k.table) continue;
+      const pids = this.pids(types, k.code);
+      if (pids.length === 0) continue; // no resource has a value: no effect on order
+      const col = sortColumn(k.table, k.descending);
+      const pidF = this.pidFrag(pids);
+      const expr = `(SELECT ${k.descending ? 'max' : 'min'}(${col}) FROM idx_${k.table} WHERE ${pidF.sql} AND rid = ${alias}.rid)`;
+      // Resources without a value last, in both directions.
+      parts.push(`${expr} IS NULL`, `${expr}${dir}`);
+      args.push(...pidF.args, ...pidF.args);
+    }
+    return { sql: parts.map((p) => `${p}, `).join(''), args };
+  }
+}
+
+function sortColumn(table: IndexTable, descending: boolean): string {
+  switch (table) {
+    case 'token':
+      return 'value';
+    case 'string':
+      return 'norm';
+    case 'date':
+      return descending ? 'hi' : 'lo';
+    case 'number':
+    case 'quantity':
+      return 'value';
+    case 'reference':
+      return "coalesce(target_type || '/' || target_id, url)";
+    case 'uri':
+      return 'value';
+  }
+}
+
+function tokenFrag(m: TokenMatch): Frag {
+  const parts: Frag[] = [];
+  if (m.value !== undefined) parts.push({ sql: 'value = ?', args: [m.value] });
+  if (m.system === null) parts.push({ sql: 'system IS NULL', args: [] });
+  else if (m.system !== undefined) parts.push({ sql: 'system = ?', args: [m.system] });
+  return parts.length ? and(parts) : TRUE;
+}
+
+function stringFrag(m: StringMatch): Frag {
+  switch (m.mode) {
+    case 'prefix':
+      return m.value === '' ? TRUE : { sql: '(norm >= ? AND norm < ?)', args: [m.value, m.value + MAX_CHAR] };
+    case 'contains':
+      return { sql: "norm LIKE ? ESCAPE '\\'", args: [`%${escapeLike(m.value)}%`] };
+    case 'exact':
+      // Equal text has equal folded text: the norm condition lets SQLite use the (pid, norm) index.
+      return { sql: '(norm = ? AND exact = ?)', args: [foldString(m.value), m.value] };
+  }
+}
+
+function numberFrag(m: NumberMatch): Frag {
+  switch (m.prefix) {
+    case 'eq':
+      return { sql: '(value >= ? AND value < ?)', args: [m.lo, m.hi] };
+    case 'ne':
+      return { sql: 'NOT (value >= ? AND value < ?)', args: [m.lo, m.hi] };
+    case 'gt':
+    case 'sa':
+      return { sql: 'value > ?', args: [m.value] };
+    case 'lt':
+    case 'eb':
+      return { sql: 'value < ?', args: [m.value] };
+    case 'ge':
+      return { sql: 'value >= ?', args: [m.value] };
+    case 'le':
+      return { sql: 'value <= ?', args: [m.value] };
+    case 'ap': {
+      const w = Math.max(Math.abs(m.value) * 0.1, (m.hi - m.lo) / 2);
+      return { sql: '(value >= ? AND value <= ?)', args: [m.value - w, m.value + w] };
+    }
+  }
+}
+
+function quantityFrag(m: QuantityMatch): Frag {
+  const parts: Frag[] = [numberFrag(m)];
+  if (m.system !== undefined) parts.push({ sql: 'system = ?', args: [m.system] });
+  if (m.unit !== undefined) parts.push({ sql: 'unit = ?', args: [m.unit] });
+  return and(parts);
+}
+
+function referenceFrag(m: ReferenceMatch): Frag {
+  const parts: Frag[] = [];
+  if (m.targetId !== undefined) parts.push({ sql: 'target_id = ?', args: [m.targetId] });
+  if (m.targetType !== undefined) parts.push({ sql: 'target_type = ?', args: [m.targetType] });
+  if (m.url !== undefined) parts.push({ sql: 'url = ?', args: [m.url] });
+  return parts.length ? and(parts) : FALSE;
+}
+
+function uriFrag(m: UriMatch): Frag {
+  switch (m.mode) {
+    case 'exact':
+      return { sql: 'value = ?', args: [m.value] };
+    case 'below': {
+      // The value itself or anything under it by path segment.
+      const base = m.value.replace(/\/+$/, '');
+      return { sql: '(value = ? OR (value >= ? AND value < ?))', args: [base, `${base}/`, `${base}/${MAX_CHAR}`] };
+    }
+    case 'above': {
+      const candidates = uriAncestors(m.value);
+      return { sql: `value IN (${marks(candidates.length)})`, args: candidates };
+    }
+  }
+}
+
+/** The URI and each of its ancestors by path segment (not above the authority): a/b/c, a/b, a. */
+function uriAncestors(uri: string): string[] {
+  const out = [uri];
+  const scheme = uri.indexOf('://');
+  const floor = scheme >= 0 ? uri.indexOf('/', scheme + 3) : -1;
+  let cur = uri.replace(/\/+$/, '');
+  if (cur !== uri) out.push(cur);
+  for (;;) {
+    const slash = cur.lastIndexOf('/');
+    if (slash < 0 || (scheme >= 0 && slash < scheme + 3) || (floor >= 0 && slash < floor)) break;
+    cur = cur.slice(0, slash);
+    if (cur === '' || cur.endsWith(':/') || cur.endsWith(':')) break;
+    out.push(cur);
+  }
+  return out;
+}
+
+function marks(n: number): string {
+  return new Array(n).fill('?').join(', ');
+}
+
+function and(parts: Frag[]): Frag {
+  const real = parts.filter((p) => p !== TRUE);
+  if (real.some((p) => p === FALSE)) return FALSE;
+  if (real.length === 0) return TRUE;
+  if (real.length === 1) return real[0];
+  return { sql: real.map((p) => p.sql).join(' AND '), args: real.flatMap((p) => p.args) };
+}
+
+function or(parts: Frag[]): Frag {
+  const real = parts.filter((p) => p !== FALSE);
+  if (real.some((p) => p === TRUE)) return TRUE;
+  if (real.length === 0) return FALSE;
+  if (real.length === 1) return real[0];
+  return { sql: `(${real.map((p) => p.sql).join(' OR ')})`, args: real.flatMap((p) => p.args) };
+}

@@ -1,0 +1,263 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import DatabaseConstructor, { type Database, type Statement } from 'better-sqlite3';
+import type { IndexEntries } from '../../search/index-types.js';
+import type { SearchPage, SearchPlan } from '../../search/plan.js';
+import {
+  VersionConflict,
+  type HistoryPage,
+  type HistoryQuery,
+  type Store,
+  type StoredVersion,
+  type StoreReader,
+  type StoreWriter,
+  type WriteMethod,
+  type WriteVersion,
+} from '../types.js';
+import { migrate } from './schema.js';
+import { runSearch } from './search-sql.js';
+import { ParamIds } from './param-ids.js';
+
+interface VersionRow {
+  type: string;
+  id: string;
+  version: number;
+  last_updated: string;
+  method: string;
+  content: string | null;
+}
+
+function toStored(row: VersionRow): StoredVersion {
+  return {
+    type: row.type,
+    id: row.id,
+    versionId: row.version,
+    lastUpdated: row.last_updated,
+    method: row.method as WriteMethod,
+    deleted: row.content === null,
+    json: row.content ?? undefined,
+  };
+}
+
+const SELECT_VERSION = `SELECT r.type, r.id, v.version, v.last_updated, v.method, v.content
+  FROM versions v JOIN resources r ON r.rid = v.rid`;
+
+/** Reads over one connection; prepared once. */
+class SqliteReader implements StoreReader {
+  private readonly current: Statement<[string, string], VersionRow>;
+  private readonly byVersion: Statement<[string, string, number], VersionRow>;
+
+  constructor(
+    readonly db: Database,
+    readonly params: ParamIds,
+  ) {
+    this.current = db.prepare(
+      `${SELECT_VERSION} WHERE r.type = ? AND r.id = ? AND v.version = r.version`,
+    );
+    this.byVersion = db.prepare(`${SELECT_VERSION} WHERE r.type = ? AND r.id = ? AND v.version = ?`);
+  }
+
+  async readCurrent(type: string, id: string): Promise<StoredVersion | undefined> {
+    const row = this.current.get(type, id);
+    return row && toStored(row);
+  }
+
+  async readVersion(type: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+    const row = this.byVersion.get(type, id, versionId);
+    return row && toStored(row);
+  }
+
+  async readMany(refs: { type: string; id: string }[]): Promise<StoredVersion[]> {
+    const out: StoredVersion[] = [];
+    for (const ref of refs) {
+      const row = this.current.get(ref.type, ref.id);
+      if (row && row.content !== null) out.push(toStored(row));
+    }
+    return out;
+  }
+
+  async history(q: HistoryQuery): Promise<HistoryPage> {
+    const maxSeq =
+      q.maxSeq ?? (this.db.prepare('SELECT coalesce(max(seq), 0) AS m FROM versions').get() as { m: number }).m;
+    const where: string[] = ['v.seq <= ?'];
+    const args: unknown[] = [maxSeq];
+    if (q.type) {
+      where.push('r.type = ?');
+      args.push(q.type);
+    }
+    if (q.id) {
+      where.push('r.id = ?');
+      args.push(q.id);
+    }
+    if (q.since) {
+      where.push('v.last_updated >= ?');
+      args.push(q.since);
+    }
+    if (q.at) {
+      // The version was current at some time in [start, end): it began before `end` and the next
+      // version (if any) began after `start`.
+      where.push(`v.last_updated < ? AND NOT EXISTS (SELECT 1 FROM versions n
+        WHERE n.rid = v.rid AND n.version = v.version + 1 AND n.last_updated <= ?)`);
+      args.push(q.at.end, q.at.start);
+    }
+    const filter = `WHERE ${where.join(' AND ')}`;
+    const total = (
+      this.db.prepare(`SELECT count(*) AS n FROM versions v JOIN resources r ON r.rid = v.rid ${filter}`).get(...args) as {
+        n: number;
+      }
+    ).n;
+    const rows = this.db
+      .prepare(`${SELECT_VERSION} ${filter} ORDER BY v.last_updated DESC, v.seq DESC LIMIT ? OFFSET ?`)
+      .all(...args, q.count, q.offset) as VersionRow[];
+    return { versions: rows.map(toStored), total, maxSeq };
+  }
+
+  async search(plan: SearchPlan): Promise<SearchPage> {
+    return runSearch(this.db, this.params, plan);
+  }
+}
+
+/** Writes over the writer connection, used only inside a transaction. */
+class SqliteWriter extends SqliteReader implements StoreWriter {
+  private readonly head: Statement<[string, string], { rid: number; version: number }>;
+  private readonly insertResource: Statement<[string, string, number, string, number]>;
+  private readonly updateResource: Statement<[number, string, number, number]>;
+  private readonly insertVersion: Statement<[number, number, string, string, string | null]>;
+  private readonly deleteIndex: Statement<[number]>[];
+  private readonly insertIndex: { [K in keyof IndexEntries]: Statement };
+
+  constructor(db: Database, params: ParamIds) {
+    super(db, params);
+    this.head = db.prepare('SELECT rid, version FROM resources WHERE type = ? AND id = ?');
+    this.insertResource = db.prepare(
+      'INSERT INTO resources (type, id, version, last_updated, deleted) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.updateResource = db.prepare(
+      'UPDATE resources SET version = ?, last_updated = ?, deleted = ? WHERE rid = ?',
+    );
+    this.insertVersion = db.prepare(
+      'INSERT INTO versions (rid, version, last_updated, method, content) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.deleteIndex = ['token', 'string', 'date', 'number', 'quantity', 'reference', 'uri'].map((t) =>
+      db.prepare(`DELETE FROM idx_${t} WHERE rid = ?`),
+    );
+    this.insertIndex = {
+      token: db.prepare('INSERT INTO idx_token (pid, value, system, rid) VALUES (?, ?, ?, ?)'),
+      string: db.prepare('INSERT INTO idx_string (pid, norm, exact, rid) VALUES (?, ?, ?, ?)'),
+      date: db.prepare('INSERT INTO idx_date (pid, lo, hi, rid) VALUES (?, ?, ?, ?)'),
+      number: db.prepare('INSERT INTO idx_number (pid, lo, hi, value, rid) VALUES (?, ?, ?, ?, ?)'),
+      quantity: db.prepare(
+        'INSERT INTO idx_quantity (pid, lo, hi, value, system, unit, rid) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      reference: db.prepare(
+        'INSERT INTO idx_reference (pid, target_type, target_id, url, rid) VALUES (?, ?, ?, ?, ?)',
+      ),
+      uri: db.prepare('INSERT INTO idx_uri (pid, value, rid) VALUES (?, ?, ?)'),
+    };
+  }
+
+  async write(v: WriteVersion): Promise<void> {
+    const head = this.head.get(v.type, v.id);
+    const actual = head?.version ?? 0;
+    if (actual !== v.versionId - 1) throw new VersionConflict(v.type, v.id, v.versionId - 1, actual);
+    const deleted = v.json === undefined ? 1 : 0;
+    let rid: number;
+    if (head) {
+      rid = head.rid;
+      this.updateResource.run(v.versionId, v.lastUpdated, deleted, rid);
+      for (const stmt of this.deleteIndex) stmt.run(rid);
+    } else {
+      rid = Number(this.insertResource.run(v.type, v.id, v.versionId, v.lastUpdated, deleted).lastInsertRowid);
+    }
+    this.insertVersion.run(rid, v.versionId, v.lastUpdated, v.method, v.json ?? null);
+    if (v.index) this.writeIndex(v.type, rid, v.index);
+  }
+
+  private writeIndex(type: string, rid: number, index: IndexEntries): void {
+    const pid = (code: string) => this.params.idFor(this.db, type, code);
+    for (const r of index.token) this.insertIndex.token.run(pid(r.code), r.value, r.system, rid);
+    for (const r of index.string) this.insertIndex.string.run(pid(r.code), r.norm, r.exact, rid);
+    for (const r of index.date) this.insertIndex.date.run(pid(r.code), r.lo, r.hi, rid);
+    for (const r of index.number) this.insertIndex.number.run(pid(r.code), r.lo, r.hi, r.value, rid);
+    for (const r of index.quantity)
+      this.insertIndex.quantity.run(pid(r.code), r.lo, r.hi, r.value, r.system, r.unit, rid);
+    for (const r of index.reference)
+      this.insertIndex.reference.run(pid(r.code), r.targetType, r.targetId, r.url, rid);
+    for (const r of index.uri) this.insertIndex.uri.run(pid(r.code), r.value, rid);
+  }
+}
+
+export interface SqliteOptions {
+  /** Directory holding the database file; created when missing. */
+  dataDir: string;
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode, one writer connection (transactions are
+ * serialised through a promise queue) and one reader connection that sees committed data only.
+ */
+export class SqliteStore implements Store {
+  private readonly writerDb: Database;
+  private readonly readerDb: Database;
+  private readonly reader: SqliteReader;
+  private readonly writer: SqliteWriter;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: SqliteOptions) {
+    fs.mkdirSync(options.dataDir, { recursive: true });
+    const file = path.join(options.dataDir, 'forlob.sqlite');
+    this.writerDb = new DatabaseConstructor(file);
+    this.writerDb.pragma('journal_mode = WAL');
+    // FULL: a commit is on disk before the write is acknowledged.
+    this.writerDb.pragma('synchronous = FULL');
+    this.writerDb.pragma('foreign_keys = OFF');
+    this.writerDb.pragma('busy_timeout = 5000');
+    migrate(this.writerDb);
+    this.readerDb = new DatabaseConstructor(file, { readonly: true });
+    this.readerDb.pragma('busy_timeout = 5000');
+    const params = new ParamIds();
+    this.reader = new SqliteReader(this.readerDb, params);
+    this.writer = new SqliteWriter(this.writerDb, params);
+  }
+
+  readCurrent(type: string, id: string) {
+    return this.reader.readCurrent(type, id);
+  }
+  readVersion(type: string, id: string, versionId: number) {
+    return this.reader.readVersion(type, id, versionId);
+  }
+  readMany(refs: { type: string; id: string }[]) {
+    return this.reader.readMany(refs);
+  }
+  history(query: HistoryQuery) {
+    return this.reader.history(query);
+  }
+  search(plan: SearchPlan) {
+    return this.reader.search(plan);
+  }
+
+  transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      this.writerDb.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.writer);
+        this.writerDb.exec('COMMIT');
+        this.writer.params.commit();
+        return result;
+      } catch (err) {
+        if (this.writerDb.inTransaction) this.writerDb.exec('ROLLBACK');
+        this.writer.params.forgetUncommitted();
+        throw err;
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    this.readerDb.close();
+    this.writerDb.close();
+  }
+}

@@ -1,0 +1,96 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { IndexEntries } from '../search/index-types.js';
+import type { SearchPlan, SearchPage } from '../search/plan.js';
+
+/** How a version came to be, as recorded in history (Bundle.entry.request.method). */
+export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** One stored version of a resource. A delete is a version too, without content. */
+export interface StoredVersion {
+  type: string;
+  id: string;
+  versionId: number;
+  /** ISO instant with milliseconds, the version's meta.lastUpdated. */
+  lastUpdated: string;
+  method: WriteMethod;
+  deleted: boolean;
+  /** The resource JSON text exactly as stored (absent for deletes). */
+  json?: string;
+}
+
+export interface HistoryQuery {
+  type?: string;
+  id?: string;
+  /** Only versions with lastUpdated >= since. */
+  since?: string;
+  /** Only versions that were current at some time within [start, end) (FHIR's `_at`). */
+  at?: { start: string; end: string };
+  /** Only versions recorded up to this sequence number: fixes the result set across pages. */
+  maxSeq?: number;
+  count: number;
+  offset: number;
+}
+
+export interface HistoryPage {
+  versions: StoredVersion[];
+  total: number;
+  /** The sequence bound the page was read under; pass it back as `maxSeq` for the next page. */
+  maxSeq: number;
+}
+
+export interface WriteVersion {
+  type: string;
+  id: string;
+  /** The version this write creates; must be exactly current + 1 (or 1 for a new resource). */
+  versionId: number;
+  lastUpdated: string;
+  method: WriteMethod;
+  /** Serialized resource; absent for a delete. */
+  json?: string;
+  /** Search index rows for the new version; absent for a delete (rows are removed). */
+  index?: IndexEntries;
+}
+
+/** Read access, outside or inside a transaction. */
+export interface StoreReader {
+  /** The current version of a resource, deleted or not; undefined when it never existed. */
+  readCurrent(type: string, id: string): Promise<StoredVersion | undefined>;
+  readVersion(type: string, id: string, versionId: number): Promise<StoredVersion | undefined>;
+  history(query: HistoryQuery): Promise<HistoryPage>;
+  /** Run a search plan; returns matching current, non-deleted resources. */
+  search(plan: SearchPlan): Promise<SearchPage>;
+  /** Current non-deleted resources by reference ("Type/id"), for _include and $everything. */
+  readMany(refs: { type: string; id: string }[]): Promise<StoredVersion[]>;
+}
+
+/** Write access, only inside a transaction. Writes are visible to reads in the same transaction. */
+export interface StoreWriter extends StoreReader {
+  /**
+   * Record a new version. Fails with a VersionConflict if the current version is not
+   * `versionId - 1` (optimistic locking holds even across processes).
+   */
+  write(version: WriteVersion): Promise<void>;
+}
+
+export interface Store extends StoreReader {
+  /**
+   * Run `fn` in one atomic transaction: all its writes commit together or not at all.
+   * Transactions are serialised; reads outside a transaction see only committed data.
+   */
+  transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Thrown by StoreWriter.write when another write got there first. */
+export class VersionConflict extends Error {
+  constructor(
+    readonly type: string,
+    readonly id: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`Version conflict on ${type}/${id}: expected ${expected}, found ${actual}`);
+  }
+}
+
+export type { Resource };
