@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Server configuration, read from the environment once at start. */
 export interface Config {
@@ -13,6 +15,8 @@ export interface Config {
   defaultCount: number;
   maxCount: number;
   logLevel: string;
+  /** Conformance content loaded on start (StructureDefinitions, ValueSets, CodeSystems, SearchParameters). */
+  profilesDir: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -29,6 +33,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultCount: intFrom(env.DEFAULT_COUNT, 20),
     maxCount: intFrom(env.MAX_COUNT, 1000),
     logLevel: env.LOG_LEVEL || 'info',
+    profilesDir: path.resolve(env.PROFILES_DIR || path.join(projectRoot(), 'fhir-profiles')),
   };
 }
 
@@ -37,4 +42,11 @@ function intFrom(value: string | undefined, fallback: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`Invalid integer in environment: ${value}`);
   return n;
+}
+
+/** The folder holding package.json, found from this file (src/ when run by tests, dist/src/ when built). */
+function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
 }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { loadConformanceContent } from './bootstrap.js';
 import { monotonicClock } from './clock.js';
 import type { Config } from './config.js';
 import type { FhirContext } from './fhir/context.js';
@@ -26,6 +27,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const store = new SqliteStore({ dataDir: config.dataDir });
   const validator = new Validator();
   const ctx: FhirContext = { store, config, validator, now: monotonicClock() };
+  await loadConformanceContent(ctx, config.profilesDir, logger);
   const app = createApp({ ctx, logger, isReady: () => ready });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;

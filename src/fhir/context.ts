@@ -5,6 +5,10 @@ import type { Store, StoreReader, StoreWriter } from '../store/types.js';
 /** What the FHIR layer needs from validation (implemented in src/validation/). */
 export interface ResourceValidator {
   validate(resource: Resource): OperationOutcomeIssue[];
+  /** Take a written conformance resource (profile, value set, code system) into account. */
+  learn(resource: Resource): void;
+  /** Forget a deleted conformance resource. */
+  forget(resource: Resource): void;
 }
 
 /** Everything an interaction handler may use. Handlers never see HTTP. */

