@@ -34,6 +34,16 @@ export class ParamIds {
     return row?.pid;
   }
 
+  /** A position to roll back to (see forgetSince). */
+  mark(): number {
+    return this.uncommitted.length;
+  }
+
+  /** Forget ids created after `mark` (their savepoint was rolled back). */
+  forgetSince(mark: number): void {
+    for (const key of this.uncommitted.splice(mark)) this.ids.delete(key);
+  }
+
   forgetUncommitted(): void {
     for (const key of this.uncommitted) this.ids.delete(key);
     this.uncommitted = [];

@@ -187,6 +187,17 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
   }
 }
 
+/** Most transactions committed together in one group. */
+const MAX_GROUP = 256;
+
+interface PendingTransaction<T> {
+  fn: (tx: StoreWriter) => Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+type Settled = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 export interface SqliteOptions {
   /** Directory holding the database file; created when missing. */
   dataDir: string;
@@ -194,22 +205,28 @@ export interface SqliteOptions {
 
 /**
  * The embedded store: one SQLite file in WAL mode, one writer connection (transactions are
- * serialised through a promise queue) and one reader connection that sees committed data only.
+ * serialised and group-committed) and one reader connection that sees committed data only.
  */
 export class SqliteStore implements Store {
   private readonly writerDb: Database;
   private readonly readerDb: Database;
   private readonly reader: SqliteReader;
   private readonly writer: SqliteWriter;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly file: string;
+  private readonly pending: PendingTransaction<unknown>[] = [];
+  private readonly syncing = new Set<Promise<void>>();
+  private running = false;
+  private scheduled = false;
+  private walFd: number | undefined;
 
   constructor(options: SqliteOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
-    const file = path.join(options.dataDir, 'forlob.sqlite');
+    const file = (this.file = path.join(options.dataDir, 'forlob.sqlite'));
     this.writerDb = new DatabaseConstructor(file);
     this.writerDb.pragma('journal_mode = WAL');
-    // FULL: a commit is on disk before the write is acknowledged.
-    this.writerDb.pragma('synchronous = FULL');
+    // NORMAL: COMMIT does not fsync; runBatch fdatasyncs the WAL off the event loop before any
+    // write is acknowledged (SQLite still syncs around checkpoints).
+    this.writerDb.pragma('synchronous = NORMAL');
     this.writerDb.pragma('foreign_keys = OFF');
     this.writerDb.pragma('busy_timeout = 5000');
     migrate(this.writerDb);
@@ -236,27 +253,99 @@ export class SqliteStore implements Store {
     return this.reader.search(plan);
   }
 
+  /**
+   * Group commit. Transactions queue up while the event loop handles I/O; each batch runs them one
+   * after another, each in its own SAVEPOINT (one failing rolls back only itself), commits once, then
+   * makes the WAL durable with an fdatasync on the thread pool, so the event loop keeps serving
+   * reads meanwhile. No transaction's promise resolves before its data is on disk.
+   */
   transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
-    const run = async (): Promise<T> => {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn, resolve, reject } as PendingTransaction<unknown>);
+      if (!this.running) this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate, not a microtask: requests that arrived meanwhile join this batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.runBatch();
+    });
+  }
+
+  private async runBatch(): Promise<void> {
+    if (this.running || this.pending.length === 0) return;
+    this.running = true;
+    const batch = this.pending.splice(0, MAX_GROUP);
+    const results: Settled[] = [];
+    try {
       this.writerDb.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await fn(this.writer);
-        this.writerDb.exec('COMMIT');
-        this.writer.params.commit();
-        return result;
-      } catch (err) {
-        if (this.writerDb.inTransaction) this.writerDb.exec('ROLLBACK');
-        this.writer.params.forgetUncommitted();
-        throw err;
-      }
-    };
-    const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined);
-    return result;
+      for (const item of batch) results.push(await this.runInSavepoint(item.fn));
+      this.writerDb.exec('COMMIT');
+      this.writer.params.commit();
+    } catch (err) {
+      // The batch as a whole failed (busy database, disk full, a savepoint lost): nothing of it
+      // was committed, so every transaction in it fails.
+      if (this.writerDb.inTransaction) this.writerDb.exec('ROLLBACK');
+      this.writer.params.forgetUncommitted();
+      for (const item of batch) item.reject(err);
+      this.finishBatch();
+      return;
+    }
+    const durable = this.syncWal();
+    this.syncing.add(durable);
+    this.finishBatch();
+    try {
+      await durable;
+      batch.forEach((item, i) => {
+        const r = results[i];
+        if (r.ok) item.resolve(r.value);
+        else item.reject(r.error);
+      });
+    } catch (err) {
+      for (const item of batch) item.reject(err);
+    } finally {
+      this.syncing.delete(durable);
+    }
+  }
+
+  private finishBatch(): void {
+    this.running = false;
+    if (this.pending.length) this.schedule();
+  }
+
+  /** fdatasync the WAL: commits run with synchronous=NORMAL, so this is what makes them durable. */
+  private syncWal(): Promise<void> {
+    this.walFd ??= fs.openSync(`${this.file}-wal`, 'r+');
+    const fd = this.walFd;
+    return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+  }
+
+  private async runInSavepoint(fn: (tx: StoreWriter) => Promise<unknown>): Promise<Settled> {
+    this.writerDb.exec('SAVEPOINT tx');
+    const mark = this.writer.params.mark();
+    try {
+      const value = await fn(this.writer);
+      this.writerDb.exec('RELEASE tx');
+      return { ok: true, value };
+    } catch (error) {
+      if (!this.writerDb.inTransaction) throw error;
+      this.writerDb.exec('ROLLBACK TO tx');
+      this.writerDb.exec('RELEASE tx');
+      this.writer.params.forgetSince(mark);
+      return { ok: false, error };
+    }
   }
 
   async close(): Promise<void> {
-    await this.queue;
+    while (this.running || this.scheduled || this.pending.length || this.syncing.size) {
+      await Promise.all(this.syncing);
+      await new Promise((r) => setImmediate(r));
+    }
+    if (this.walFd !== undefined) fs.closeSync(this.walFd);
     this.readerDb.close();
     this.writerDb.close();
   }
