@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Bundle, BundleEntry, BundleEntryResponse, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { findMatches, parseCriteria } from './conditional.js';
-import type { FhirContext } from './context.js';
+import { inTransaction, type FhirContext } from './context.js';
 import { dispatch } from './dispatch.js';
 import { FhirError, badRequest, outcome } from './errors.js';
 import { parsePrefer, type FhirRequest, type FhirResponse, type HttpMethod } from './request.js';
@@ -43,8 +43,8 @@ export async function processBundle(ctx: FhirContext, req: FhirRequest): Promise
 
 async function transaction(ctx: FhirContext, entries: Entry[], prefer: string | undefined): Promise<FhirResponse> {
   const responses: BundleEntry[] = new Array(entries.length);
-  await ctx.store.transaction(async (tx) => {
-    const txCtx: FhirContext = { ...ctx, tx };
+  // One store transaction for the whole Bundle: every entry sees the earlier entries' writes.
+  await inTransaction(ctx, async (txCtx) => {
     const ordered = [...entries].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
     const deletes = ordered.filter((e) => e.method === 'DELETE');
     for (const e of deletes) responses[e.index] = await run(txCtx, e, prefer, true);

@@ -5,7 +5,12 @@ import type { Store, StoreReader, StoreWriter } from '../store/types.js';
 /** What the FHIR layer needs from validation (implemented in src/validation/). */
 export interface ResourceValidator {
   validate(resource: Resource): OperationOutcomeIssue[];
-  /** Take a written conformance resource (profile, value set, code system) into account. */
+  /**
+   * Check that a conformance resource (profile, value set, code system) can be used, and return
+   * the effect that makes it take effect (run after its write commits). Throws FhirError 422.
+   */
+  prepare(resource: Resource): () => void;
+  /** Take a stored conformance resource into account at once (start-up). */
   learn(resource: Resource): void;
   /** Forget a deleted conformance resource. */
   forget(resource: Resource): void;
@@ -14,8 +19,10 @@ export interface ResourceValidator {
 /** Everything an interaction handler may use. Handlers never see HTTP. */
 export interface FhirContext {
   store: Store;
-  /** Set while a transaction Bundle runs: every entry reads and writes through it. */
+  /** Set inside a store transaction (one interaction, or a whole transaction Bundle). */
   tx?: StoreWriter;
+  /** Effects to apply once the transaction has committed (never after a rollback). */
+  afterCommit?: (() => void)[];
   config: Config;
   validator: ResourceValidator;
   /** The current instant as an ISO string; replaceable in tests. */
@@ -27,7 +34,17 @@ export function reader(ctx: FhirContext): StoreReader {
   return ctx.tx ?? ctx.store;
 }
 
-/** Run `fn` inside the open transaction, or in a new one. */
-export function inTransaction<T>(ctx: FhirContext, fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
-  return ctx.tx ? fn(ctx.tx) : ctx.store.transaction(fn);
+/** A context inside a store transaction: reads and writes go through `tx`. */
+export type TxContext = FhirContext & { tx: StoreWriter; afterCommit: (() => void)[] };
+
+/**
+ * Run `fn` inside the open transaction, or in a new one whose after-commit effects run once it
+ * has committed.
+ */
+export async function inTransaction<T>(ctx: FhirContext, fn: (txCtx: TxContext) => Promise<T>): Promise<T> {
+  if (ctx.tx) return fn(ctx as TxContext);
+  const afterCommit: (() => void)[] = [];
+  const result = await ctx.store.transaction((tx) => fn({ ...ctx, tx, afterCommit }));
+  for (const effect of afterCommit) effect();
+  return result;
 }

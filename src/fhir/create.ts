@@ -12,13 +12,13 @@ export async function create(ctx: FhirContext, req: FhirRequest): Promise<FhirRe
   const type = req.resourceType!;
   assertSupportedType(type);
   const resource = resourceBody(req.body, type);
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, async (txCtx) => {
     if (req.headers.ifNoneExist) {
-      const matches = await findMatches({ ...ctx, tx }, type, parseCriteria(req.headers.ifNoneExist));
+      const matches = await findMatches(txCtx, type, parseCriteria(req.headers.ifNoneExist));
       if (matches.length > 1) preconditionFailed(`If-None-Exist matched more than one ${type}`);
       if (matches.length === 1) return { ...storedResponse(ctx, matches[0]), status: 200 };
     }
     // The server assigns the id; a client-supplied id is ignored on create (FHIR R4 http.html#create).
-    return writeVersion(ctx, tx, resource, req.assignedId ?? newId(), 'POST', undefined);
+    return writeVersion(txCtx, resource, req.assignedId ?? newId(), 'POST', undefined);
   });
 }

@@ -1,6 +1,6 @@
-import type { StoredVersion, StoreWriter } from '../store/types.js';
+import type { StoredVersion } from '../store/types.js';
 import { findMatches } from './conditional.js';
-import { inTransaction, type FhirContext } from './context.js';
+import { inTransaction, type FhirContext, type TxContext } from './context.js';
 import { preconditionFailed } from './errors.js';
 import { checkIfMatch } from './preconditions.js';
 import type { FhirRequest, FhirResponse } from './request.js';
@@ -11,26 +11,26 @@ import { writeDelete } from './write.js';
 export async function remove(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse> {
   const type = req.resourceType!;
   assertSupportedType(type);
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, async (txCtx) => {
     if (req.id !== undefined) {
-      const current = await tx.readCurrent(type, req.id);
+      const current = await txCtx.tx.readCurrent(type, req.id);
       checkIfMatch(req.headers.ifMatch, current);
       // Deleting what never existed changes nothing; like a repeated delete, it succeeds.
       if (!current) return informational(`${type}/${req.id} does not exist; nothing was deleted`);
-      return deleteVersion(ctx, tx, current);
+      return deleteVersion(txCtx, current);
     }
-    const matches = await findMatches({ ...ctx, tx }, type, req.query);
+    const matches = await findMatches(txCtx, type, req.query);
     if (matches.length > 1) preconditionFailed(`Conditional delete matched more than one ${type}`);
     if (matches.length === 0) return informational(`No ${type} matched the criteria; nothing was deleted`);
     checkIfMatch(req.headers.ifMatch, matches[0]);
-    return deleteVersion(ctx, tx, matches[0]);
+    return deleteVersion(txCtx, matches[0]);
   });
 }
 
 /** Deleting what is already deleted changes nothing and succeeds (FHIR R4 http.html#delete). */
-async function deleteVersion(ctx: FhirContext, tx: StoreWriter, current: StoredVersion): Promise<FhirResponse> {
+async function deleteVersion(ctx: TxContext, current: StoredVersion): Promise<FhirResponse> {
   if (current.deleted) return { ...informational(`${current.type}/${current.id} is already deleted`), versionId: current.versionId };
-  return writeDelete(ctx, tx, current);
+  return writeDelete(ctx, current);
 }
 
 function informational(diagnostics: string): FhirResponse {

@@ -1,7 +1,7 @@
 import type { Parameters, Resource } from '@medplum/fhirtypes';
-import type { StoredVersion, StoreWriter } from '../store/types.js';
+import type { StoredVersion } from '../store/types.js';
 import { findMatches } from './conditional.js';
-import { inTransaction, type FhirContext } from './context.js';
+import { inTransaction, type FhirContext, type TxContext } from './context.js';
 import { badRequest, fail, notFound, preconditionFailed } from './errors.js';
 import { applyFhirPathPatch } from './patch/fhirpath-patch.js';
 import { applyJsonPatch } from './patch/json-patch.js';
@@ -16,26 +16,25 @@ export async function patch(ctx: FhirContext, req: FhirRequest): Promise<FhirRes
   const type = req.resourceType!;
   assertSupportedType(type);
   const apply = patcherFor(req);
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, async (txCtx) => {
     let current: StoredVersion | undefined;
     if (req.id !== undefined) {
-      current = await tx.readCurrent(type, req.id);
+      current = await txCtx.tx.readCurrent(type, req.id);
       if (!current) notFound(`${type}/${req.id} not found`);
     } else {
-      const matches = await findMatches({ ...ctx, tx }, type, req.query);
+      const matches = await findMatches(txCtx, type, req.query);
       if (matches.length > 1) preconditionFailed(`Conditional patch matched more than one ${type}`);
       if (matches.length === 0) notFound(`No ${type} matched the conditional patch criteria`);
       current = matches[0];
     }
     if (current!.deleted) throw goneError(current!);
     checkIfMatch(req.headers.ifMatch, current);
-    return patchVersion(ctx, tx, current!, apply);
+    return patchVersion(txCtx, current!, apply);
   });
 }
 
 async function patchVersion(
-  ctx: FhirContext,
-  tx: StoreWriter,
+  ctx: TxContext,
   current: StoredVersion,
   apply: (r: Resource) => Resource,
 ): Promise<FhirResponse> {
@@ -43,7 +42,7 @@ async function patchVersion(
   const after = apply(before);
   if (after.resourceType !== current.type || after.id !== current.id)
     badRequest('A patch may not change resourceType or id');
-  return writeVersion(ctx, tx, after, current.id, 'PATCH', current);
+  return writeVersion(ctx, after, current.id, 'PATCH', current);
 }
 
 function patcherFor(req: FhirRequest): (r: Resource) => Resource {

@@ -1,7 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
-import type { StoreWriter } from '../store/types.js';
 import { findMatches } from './conditional.js';
-import { inTransaction, type FhirContext } from './context.js';
+import { inTransaction, type FhirContext, type TxContext } from './context.js';
 import { badRequest, conflict, preconditionFailed } from './errors.js';
 import { checkIfMatch } from './preconditions.js';
 import type { FhirRequest, FhirResponse } from './request.js';
@@ -19,36 +18,35 @@ export async function update(ctx: FhirContext, req: FhirRequest): Promise<FhirRe
     assertValidId(id);
     if (resource.id === undefined) badRequest('The resource must carry an id on update', [`${type}.id`]);
     if (resource.id !== id) badRequest(`Resource id "${resource.id}" does not match the URL id "${id}"`, [`${type}.id`]);
-    return inTransaction(ctx, (tx) => updateInstance(ctx, tx, resource, id, req.headers.ifMatch));
+    return inTransaction(ctx, (txCtx) => updateInstance(txCtx, resource, id, req.headers.ifMatch));
   }
-  return inTransaction(ctx, async (tx) => {
-    const matches = await findMatches({ ...ctx, tx }, type, req.query);
+  return inTransaction(ctx, async (txCtx) => {
+    const matches = await findMatches(txCtx, type, req.query);
     if (matches.length > 1) preconditionFailed(`Conditional update matched more than one ${type}`);
     if (matches.length === 1) {
       const match = matches[0];
       if (resource.id !== undefined && resource.id !== match.id)
         badRequest(`Resource id "${resource.id}" does not match the resource found by the criteria (${match.id})`);
-      return updateInstance(ctx, tx, resource, match.id, req.headers.ifMatch);
+      return updateInstance(txCtx, resource, match.id, req.headers.ifMatch);
     }
     if (resource.id !== undefined) {
       assertValidId(resource.id);
-      const existing = await tx.readCurrent(type, resource.id);
+      const existing = await txCtx.tx.readCurrent(type, resource.id);
       if (existing && !existing.deleted)
         conflict(`${type}/${resource.id} exists but does not match the conditional update criteria`);
-      return updateInstance(ctx, tx, resource, resource.id, req.headers.ifMatch);
+      return updateInstance(txCtx, resource, resource.id, req.headers.ifMatch);
     }
-    return writeVersion(ctx, tx, resource, newId(), 'PUT', undefined);
+    return writeVersion(txCtx, resource, newId(), 'PUT', undefined);
   });
 }
 
 async function updateInstance(
-  ctx: FhirContext,
-  tx: StoreWriter,
+  ctx: TxContext,
   resource: Resource,
   id: string,
   ifMatch: string | undefined,
 ): Promise<FhirResponse> {
-  const current = await tx.readCurrent(resource.resourceType, id);
+  const current = await ctx.tx.readCurrent(resource.resourceType, id);
   checkIfMatch(ifMatch, current);
-  return writeVersion(ctx, tx, resource, id, 'PUT', current);
+  return writeVersion(ctx, resource, id, 'PUT', current);
 }

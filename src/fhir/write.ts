@@ -1,7 +1,7 @@
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { extractIndex } from '../search/extract.js';
-import { VersionConflict, type StoredVersion, type StoreWriter, type WriteMethod } from '../store/types.js';
-import type { FhirContext } from './context.js';
+import { VersionConflict, type StoredVersion, type WriteMethod } from '../store/types.js';
+import type { FhirContext, TxContext } from './context.js';
 import { FhirError, conflict } from './errors.js';
 import type { FhirResponse } from './request.js';
 
@@ -36,8 +36,7 @@ export function stamp(resource: Resource, id: string, versionId: number, lastUpd
  * new resource). The caller has checked preconditions; a concurrent writer still loses with 409.
  */
 export async function writeVersion(
-  ctx: FhirContext,
-  tx: StoreWriter,
+  ctx: TxContext,
   resource: Resource,
   id: string,
   method: WriteMethod,
@@ -47,10 +46,11 @@ export async function writeVersion(
   const lastUpdated = ctx.now();
   const stamped = stamp(resource, id, versionId, lastUpdated);
   assertValid(ctx, stamped);
-  if (CONFORMANCE_TYPES.has(stamped.resourceType)) ctx.validator.learn(stamped);
+  // A conformance resource the validator cannot use is refused now; it takes effect after commit.
+  if (CONFORMANCE_TYPES.has(stamped.resourceType)) ctx.afterCommit.push(ctx.validator.prepare(stamped));
   const json = JSON.stringify(stamped);
   try {
-    await tx.write({
+    await ctx.tx.write({
       type: stamped.resourceType,
       id,
       versionId,
@@ -77,12 +77,15 @@ export async function writeVersion(
 }
 
 /** Record a delete as a new version without content. */
-export async function writeDelete(ctx: FhirContext, tx: StoreWriter, current: StoredVersion): Promise<FhirResponse> {
+export async function writeDelete(ctx: TxContext, current: StoredVersion): Promise<FhirResponse> {
   const versionId = current.versionId + 1;
   const lastUpdated = ctx.now();
-  if (CONFORMANCE_TYPES.has(current.type)) ctx.validator.forget(JSON.parse(current.json!) as Resource);
+  if (CONFORMANCE_TYPES.has(current.type)) {
+    const resource = JSON.parse(current.json!) as Resource;
+    ctx.afterCommit.push(() => ctx.validator.forget(resource));
+  }
   try {
-    await tx.write({ type: current.type, id: current.id, versionId, lastUpdated, method: 'DELETE' });
+    await ctx.tx.write({ type: current.type, id: current.id, versionId, lastUpdated, method: 'DELETE' });
   } catch (err) {
     if (err instanceof VersionConflict) conflict(err.message);
     throw err;

@@ -103,6 +103,17 @@ export class Validator {
    * @throws FhirError 422 when the StructureDefinition has no url, no snapshot, or cannot be parsed.
    */
   registerProfile(sd: StructureDefinition): boolean {
+    const apply = this.prepareProfile(sd);
+    apply?.();
+    return apply !== undefined;
+  }
+
+  /**
+   * Check a profile as registerProfile does, without registering it: returns the registration to
+   * apply later, or undefined when the StructureDefinition is accepted but ignored.
+   * @throws FhirError 422 as registerProfile.
+   */
+  prepareProfile(sd: StructureDefinition): (() => void) | undefined {
     if (sd?.resourceType !== 'StructureDefinition') {
       throw new FhirError(422, outcome('error', 'invalid', 'Not a StructureDefinition'));
     }
@@ -110,7 +121,7 @@ export class Validator {
       throw new FhirError(422, outcome('error', 'required', 'StructureDefinition.url is required to register a profile', ['StructureDefinition.url']));
     }
     const url = stripVersion(sd.url);
-    if (isBaseDefinitionUrl(url, sd.type)) return false;
+    if (isBaseDefinitionUrl(url, sd.type)) return undefined;
     if (!sd.type) {
       throw new FhirError(422, outcome('error', 'required', `Profile ${url} has no type`, ['StructureDefinition.type']));
     }
@@ -127,7 +138,7 @@ export class Validator {
       );
     }
     if (sd.kind !== 'resource' || (sd.derivation ?? 'constraint') !== 'constraint' || !isResourceType(sd.type)) {
-      return false;
+      return undefined;
     }
     let parsed: ParsedProfile;
     try {
@@ -140,8 +151,7 @@ export class Validator {
         ]),
       );
     }
-    this.profiles.set(url, { url, type: sd.type, sd, parsed });
-    return true;
+    return () => this.profiles.set(url, { url, type: sd.type, sd, parsed });
   }
 
   private parse(url: string, sd: StructureDefinition): ParsedProfile {
@@ -170,9 +180,15 @@ export class Validator {
    * @throws FhirError 422 when a profile cannot be used (no snapshot, unparseable).
    */
   learn(resource: Resource): void {
-    if (resource.resourceType === 'StructureDefinition') this.registerProfile(resource);
-    else if (resource.resourceType === 'ValueSet') this.registerValueSet(resource);
-    else if (resource.resourceType === 'CodeSystem') this.registerCodeSystem(resource);
+    this.prepare(resource)();
+  }
+
+  /** Check a conformance resource now (throws FhirError 422) and return the effect of learning it. */
+  prepare(resource: Resource): () => void {
+    if (resource.resourceType === 'StructureDefinition') return this.prepareProfile(resource) ?? (() => undefined);
+    if (resource.resourceType === 'ValueSet') return () => this.registerValueSet(resource);
+    if (resource.resourceType === 'CodeSystem') return () => this.registerCodeSystem(resource);
+    return () => undefined;
   }
 
   /** Forget a conformance resource deleted from the store. */

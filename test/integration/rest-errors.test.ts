@@ -57,6 +57,11 @@ describe('status codes for bad requests, each with an OperationOutcome', () => {
     expectClientError(await fhirFetch(`${base}/Unicorn`, { method: 'POST', body: { resourceType: 'Unicorn' } }), 404);
   });
 
+  it('an unknown endpoint outside /fhir is 404 with an OperationOutcome', async () => {
+    const res = await fhirFetch(`${srv.root}/no-such-endpoint`);
+    expectClientError(res, 404);
+  });
+
   it('an unknown id is 404', async () => {
     const res = await fhirFetch(`${base}/Patient/unknown-id-123`);
     expectClientError(res, 404);
@@ -342,5 +347,28 @@ describe('validation against profiles named in meta.profile', () => {
     // The same resource without the profile claim is valid against the base definition.
     const unclaimed = await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient() });
     expect(unclaimed.status).toBe(201);
+  });
+
+  it('a profile uploaded in a transaction that rolls back is not enforced afterwards', async () => {
+    const url = `http://example.org/fhir/StructureDefinition/patient-birthdate-rolled-back-${Date.now()}`;
+    const tx = await fhirFetch(base, {
+      method: 'POST',
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          { resource: birthDateProfile(url), request: { method: 'POST', url: 'StructureDefinition' } },
+          { resource: { resourceType: 'Observation', status: 'bogus', code: { text: 'x' } }, request: { method: 'POST', url: 'Observation' } },
+        ],
+      },
+    });
+    expect([400, 422]).toContain(tx.status);
+    // Nothing of the transaction was stored ...
+    const search = await fhirFetch(`${base}/StructureDefinition?url=${encodeURIComponent(url)}`);
+    expect(search.status).toBe(200);
+    expect(search.body.entry ?? []).toHaveLength(0);
+    // ... so the profile is unknown: claiming it is only a warning, and the resource is accepted.
+    const res = await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient({ meta: { profile: [url] } }) });
+    expect(res.status, res.text).toBe(201);
   });
 });

@@ -46,13 +46,10 @@ import type { ParamIds } from './param-ids.js';
  * without a value sort last; ties are broken by rid (insertion order), which is also the default order.
  */
 export function runSearch(db: Database, params: ParamIds, plan: SearchPlan): SearchPage {
-  const c = new Compiler(db, params);
-  const where = c.resourceFilter('r', plan.types, plan.where);
-  const order = c.orderBy('r', plan.types, plan.sort);
+  const { page: pageSql, count: countSql } = compileSearch(db, params, plan);
   const page: SearchPage = { versions: [] };
   if (plan.count > 0) {
-    const sql = `SELECT r.rid AS rid FROM resources r WHERE ${where.sql} ORDER BY ${order.sql}r.rid LIMIT ? OFFSET ?`;
-    const rows = cached(db, sql).all(...where.args, ...order.args, plan.count, plan.offset) as { rid: number }[];
+    const rows = cached(db, pageSql.sql).all(...pageSql.args) as { rid: number }[];
     const byRid = cached(db, BY_RID);
     for (const row of rows) {
       const v = byRid.get(row.rid) as VersionRow | undefined;
@@ -63,11 +60,28 @@ export function runSearch(db: Database, params: ParamIds, plan: SearchPlan): Sea
     if (plan.count > 0 && plan.offset === 0 && page.versions.length < plan.count) {
       page.total = page.versions.length; // the whole result fits on the first page
     } else {
-      const sql = `SELECT count(*) AS n FROM resources r WHERE ${where.sql}`;
-      page.total = (cached(db, sql).get(...where.args) as { n: number }).n;
+      page.total = (cached(db, countSql.sql).get(...countSql.args) as { n: number }).n;
     }
   }
   return page;
+}
+
+/** The SQL (and arguments) of a plan's page query (rids in order) and count query; for tests and EXPLAIN. */
+export function compileSearch(
+  db: Database,
+  params: ParamIds,
+  plan: SearchPlan,
+): { page: { sql: string; args: unknown[] }; count: { sql: string; args: unknown[] } } {
+  const c = new Compiler(db, params);
+  const where = c.resourceFilter('r', plan.types, plan.where);
+  const order = c.orderBy('r', plan.types, plan.sort);
+  return {
+    page: {
+      sql: `SELECT r.rid AS rid FROM resources r WHERE ${where.sql} ORDER BY ${order.sql}r.rid LIMIT ? OFFSET ?`,
+      args: [...where.args, ...order.args, plan.count, plan.offset],
+    },
+    count: { sql: `SELECT count(*) AS n FROM resources r WHERE ${where.sql}`, args: where.args },
+  };
 }
 
 interface VersionRow {
