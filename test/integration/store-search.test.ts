@@ -580,10 +580,39 @@ describe('sort and paging', () => {
   });
 });
 
+describe('anyOf (compartments)', () => {
+  it('matches when any alternative holds', async () => {
+    const { plan } = buildSearchPlan(['Observation'], query('status=final'), { defaultCount: 100, maxCount: 1000 });
+    plan.where.push({
+      kind: 'anyOf',
+      alternatives: [
+        { kind: 'reference', code: 'subject', any: [{ targetType: 'Patient', targetId: 'p1' }] },
+        { kind: 'reference', code: 'performer', any: [{ targetType: 'Patient', targetId: 'p1' }] },
+      ],
+    });
+    expect((await store.search(plan)).versions.map((v) => v.id).sort()).toEqual(['o1', 'o3']);
+    plan.where[plan.where.length - 1] = {
+      kind: 'anyOf',
+      alternatives: [{ kind: 'reference', code: 'performer', any: [{ targetType: 'Patient', targetId: 'p1' }] }],
+    };
+    expect((await store.search(plan)).versions).toEqual([]);
+  });
+});
+
 describe('several types', () => {
   it('searches a parameter across types', async () => {
     expect(await ids(['Patient', 'Practitioner'], 'name=karen')).toEqual(['gp1']);
     expect(await ids(['Patient', 'Practitioner'], 'name=s')).toEqual(['p1']);
     expect(await ids(['Patient', 'Practitioner'], '_id=p1,gp2')).toEqual(['gp2', 'p1']);
+  });
+});
+
+describe('system search', () => {
+  it('over many types (and all types)', async () => {
+    const many = ['Patient', 'Practitioner', 'Observation', 'Organization', 'Encounter', 'ValueSet'];
+    expect(await ids(many, '_id=p1,gp1,o1,vs1')).toEqual(['gp1', 'o1', 'p1', 'vs1']);
+    expect(await ids(many, 'name=karen')).toEqual(['gp1']);
+    expect(await ids(many, '_tag=pilot')).toEqual(['p1']);
+    expect(await ids([], '_id=p1,o1,r1')).toEqual(['o1', 'p1', 'r1']);
   });
 });

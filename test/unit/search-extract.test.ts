@@ -183,3 +183,31 @@ describe('extractIndex', () => {
     expect(o).toBeGreaterThan(3000);
   });
 });
+
+describe('custom SearchParameters', () => {
+  it('are picked up by extraction and parsing after indexSearchParameter', async () => {
+    const { indexSearchParameter } = await import('@medplum/core');
+    const { buildSearchPlan } = await import('../../src/search/parse.js');
+    const p: Patient = {
+      resourceType: 'Patient',
+      extension: [{ url: 'http://forlob.dk/ext/programme', valueCoding: { system: 'http://forlob.dk/programme', code: 'KOL' } }],
+    };
+    expect(extractIndex(p).token.some((r) => r.code === 'programme')).toBe(false);
+    expect(buildSearchPlan(['Patient'], { programme: ['KOL'] }, { defaultCount: 10, maxCount: 10 }).unknown).toEqual(['programme']);
+    indexSearchParameter({
+      resourceType: 'SearchParameter',
+      url: 'http://forlob.dk/SearchParameter/programme',
+      name: 'programme',
+      description: 'The care programme a patient is enrolled in',
+      status: 'active',
+      code: 'programme',
+      base: ['Patient'],
+      type: 'token',
+      expression: "Patient.extension.where(url='http://forlob.dk/ext/programme').value",
+    });
+    expect(extractIndex(p).token).toContainEqual({ code: 'programme', system: 'http://forlob.dk/programme', value: 'KOL' });
+    const built = buildSearchPlan(['Patient'], { programme: ['KOL'] }, { defaultCount: 10, maxCount: 10 });
+    expect(built.unknown).toEqual([]);
+    expect(built.plan.where).toEqual([{ kind: 'token', code: 'programme', any: [{ value: 'KOL' }] }]);
+  });
+});

@@ -164,17 +164,24 @@ class Compiler {
   /** `alias` is a row of `resources`: not deleted, of `types`, matching all `conditions`. */
   resourceFilter(alias: string, types: string[], conditions: Condition[]): Frag {
     const parts: Frag[] = [{ sql: `${alias}.deleted = 0`, args: [] }];
-    if (types.length === 1) parts.push({ sql: `${alias}.type = ?`, args: [types[0]] });
-    else if (types.length > 1) parts.push({ sql: `${alias}.type IN (${marks(types.length)})`, args: [...types] });
+    // With a selective index condition, SQLite should drive from it (rid lookups) rather than scan all
+    // resources of the type through the (type, last_updated) index: a unary `+` keeps it from using
+    // the type index. With `_id` (the (type, id) index) or no index condition, the type index is best.
+    const typeCol = drivesByIndex(conditions) ? `+${alias}.type` : `${alias}.type`;
+    if (types.length === 1) parts.push({ sql: `${typeCol} = ?`, args: [types[0]] });
+    else if (types.length > 1) parts.push({ sql: `${typeCol} IN (${marks(types.length)})`, args: [...types] });
     for (const c of conditions) parts.push(this.condition(alias, types, c));
     return and(parts);
   }
 
   /** The pids of `code` for `types` (all types when empty). */
   private pids(types: string[], code: string): number[] {
-    if (types.length === 0) {
-      const rows = cached(this.db, 'SELECT pid FROM search_param WHERE code = ?').all(code) as { pid: number }[];
-      return rows.map((r) => r.pid);
+    if (types.length === 0 || types.length > 4) {
+      // All types, or many (system search): one query instead of a lookup per type.
+      const rows = cached(this.db, 'SELECT pid, type FROM search_param WHERE code = ?').all(code) as { pid: number; type: string }[];
+      if (types.length === 0) return rows.map((r) => r.pid);
+      const wanted = new Set(types);
+      return rows.filter((r) => wanted.has(r.type)).map((r) => r.pid);
     }
     const out: number[] = [];
     for (const t of types) {
@@ -242,35 +249,44 @@ class Compiler {
     }
   }
 
-  /** The reference `code` of `alias` points to a (current, non-deleted) resource of targetTypes matching `where`. */
+  /**
+   * The reference `code` of `alias` points to a (current, non-deleted) resource of targetTypes matching
+   * `where`. CROSS JOIN fixes the loop order: matching targets first, then their referrers through the
+   * (pid, target_id, target_type) index.
+   */
   private chain(alias: string, types: string[], code: string, targetTypes: string[], where: Condition[]): Frag {
     const pids = this.pids(types, code);
     if (pids.length === 0) return FALSE;
     const t = this.alias();
+    const x = this.alias();
     const target = this.resourceFilter(t, targetTypes, where);
-    const pidF = this.pidFrag(pids, 'x.pid');
+    const pidF = this.pidFrag(pids, `${x}.pid`);
     return {
       sql:
-        `${alias}.rid IN (SELECT x.rid FROM idx_reference x JOIN resources ${t} ` +
-        `ON ${t}.type = x.target_type AND ${t}.id = x.target_id WHERE ${pidF.sql} AND ${target.sql})`,
-      args: [...pidF.args, ...target.args],
+        `${alias}.rid IN (SELECT ${x}.rid FROM resources ${t} CROSS JOIN idx_reference ${x} ` +
+        `WHERE ${target.sql} AND ${pidF.sql} AND ${x}.target_id = ${t}.id AND ${x}.target_type = ${t}.type)`,
+      args: [...target.args, ...pidF.args],
     };
   }
 
-  /** Some `sourceType` resource matching `where` has reference `code` pointing to `alias`. */
+  /**
+   * Some `sourceType` resource matching `where` has reference `code` pointing to `alias`. Loop order:
+   * matching sources, their reference rows (rid index), the referenced resources ((type, id) index).
+   */
   private has(alias: string, sourceType: string, code: string, where: Condition[]): Frag {
     const pids = this.pids([sourceType], code);
     if (pids.length === 0) return FALSE;
     const s = this.alias();
+    const x = this.alias();
     const t = this.alias();
     const source = this.resourceFilter(s, [sourceType], where);
-    const pidF = this.pidFrag(pids, 'x.pid');
+    const pidF = this.pidFrag(pids, `+${x}.pid`);
     return {
       sql:
-        `${alias}.rid IN (SELECT ${t}.rid FROM idx_reference x JOIN resources ${t} ` +
-        `ON ${t}.type = x.target_type AND ${t}.id = x.target_id WHERE ${pidF.sql} ` +
-        `AND x.rid IN (SELECT ${s}.rid FROM resources ${s} WHERE ${source.sql}))`,
-      args: [...pidF.args, ...source.args],
+        `${alias}.rid IN (SELECT ${t}.rid FROM resources ${s} CROSS JOIN idx_reference ${x} CROSS JOIN resources ${t} ` +
+        `WHERE ${source.sql} AND ${x}.rid = ${s}.rid AND ${pidF.sql} ` +
+        `AND ${t}.type = ${x}.target_type AND ${t}.id = ${x}.target_id)`,
+      args: [...source.args, ...pidF.args],
     };
   }
 
@@ -336,6 +352,7 @@ class Compiler {
     const args: unknown[] = [];
     for (const k of keys) {
       const dir = k.descending ? ' DESC' : '';
+      // _id and _lastUpdated are never null.
       if (k.code === '_id') {
         parts.push(`${alias}.id${dir}`);
         continue;
@@ -348,13 +365,39 @@ class Compiler {
       const pids = this.pids(types, k.code);
       if (pids.length === 0) continue; // no resource has a value: no effect on order
       const col = sortColumn(k.table, k.descending);
-      const pidF = this.pidFrag(pids);
-      const expr = `(SELECT ${k.descending ? 'max' : 'min'}(${col}) FROM idx_${k.table} WHERE ${pidF.sql} AND rid = ${alias}.rid)`;
+      // `+pid`: look the resource's rows up by the rid index, not by scanning all rows of the pid.
+      const pidF = this.pidFrag(pids, '+pid');
+      const expr = `(SELECT ${k.descending ? 'max' : 'min'}(${col}) FROM idx_${k.table} WHERE rid = ${alias}.rid AND ${pidF.sql})`;
       // Resources without a value last, in both directions.
-      parts.push(`${expr} IS NULL`, `${expr}${dir}`);
-      args.push(...pidF.args, ...pidF.args);
+      parts.push(`${expr}${k.descending ? ' DESC' : ' ASC'} NULLS LAST`);
+      args.push(...pidF.args);
     }
     return { sql: parts.map((p) => `${p}, `).join(''), args };
+  }
+}
+
+/**
+ * Whether a positive index condition can drive the search (see resourceFilter); not when there is a
+ * positive `_id` condition, which the (type, id) index serves best.
+ */
+function drivesByIndex(conditions: Condition[]): boolean {
+  if (conditions.some((c) => c.kind === 'id' && !c.not)) return false;
+  return conditions.some(drives);
+}
+
+function drives(c: Condition): boolean {
+  switch (c.kind) {
+    case 'id':
+    case 'lastUpdated':
+      return false;
+    case 'token':
+      return !c.not;
+    case 'missing':
+      return !c.missing;
+    case 'anyOf':
+      return c.alternatives.length > 0 && c.alternatives.every(drives);
+    default:
+      return true;
   }
 }
 
