@@ -1,54 +1,101 @@
-import type { BundleLink, OperationOutcome } from '@medplum/fhirtypes';
+import type { BundleLink, OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { buildSearchPlan } from '../search/parse.js';
-import type { Condition } from '../search/plan.js';
+import type { SearchPage } from '../search/plan.js';
 import { compartmentCondition } from './compartment.js';
 import { reader, type FhirContext } from './context.js';
+import { supportedResourceTypes } from './definitions.js';
 import { badRequest } from './errors.js';
-import { intParam, offsetLinks } from './paging.js';
+import { intParam, offsetLinks, urlWith } from './paging.js';
 import { parsePrefer, type FhirRequest, type FhirResponse, type QueryParams } from './request.js';
 import { assertSupportedType, isSupportedType } from './resource-types.js';
-import { supportedResourceTypes } from './definitions.js';
+import { MAX_INCLUDED, resolveIncludes } from './search-includes.js';
+import { needsShaping, shapeResource } from './shaping.js';
 
-/** Parameters that shape the result rather than select resources; never "unknown". */
-const RESULT_PARAMS = new Set(['_format', '_pretty', '_offset', '_snapshot']);
+/** Paging parameters of this server (cursors from a previous page, or a plain offset). */
+const PAGING = new Set(['_after', '_before', '_offset']);
+/** Parameters handled here or by the HTTP layer; never "unknown". */
+const NOT_CRITERIA = new Set([...PAGING, '_format', '_pretty', '_type']);
 
 /**
  * Type, system and compartment search (GET, or POST to _search with a form body).
- * The Bundle is assembled from stored JSON text without re-parsing matched resources.
+ * Pages are keyset-paged: `next` / `previous` links carry a cursor, so pages neither repeat nor
+ * skip unchanged resources while others are written. Without _include, _summary or _elements the
+ * Bundle is assembled from stored JSON text, without re-parsing the matched resources.
  */
 export async function search(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse> {
   const query = mergeFormBody(req);
   const types = searchTypes(req, query);
-  const selecting = Object.fromEntries(Object.entries(query).filter(([k]) => !RESULT_PARAMS.has(k) && k !== '_type'));
-  const { plan, unknown } = buildSearchPlan(types, selecting, {
+  const criteria = Object.fromEntries(Object.entries(query).filter(([k]) => !NOT_CRITERIA.has(k)));
+  const { plan, unknown, result } = buildSearchPlan(types, criteria, {
     defaultCount: ctx.config.defaultCount,
     maxCount: ctx.config.maxCount,
     baseUrl: ctx.config.baseUrl,
   });
-  const strict = parsePrefer(req.headers.prefer).handling === 'strict';
-  if (unknown.length && strict) badRequest(`Unknown or unsupported search parameter(s): ${unknown.join(', ')}`);
-  if (req.compartment) plan.where.push(compartmentFor(req, types));
-  plan.offset = intParam(query, '_offset', 0);
+  if (unknown.length && parsePrefer(req.headers.prefer).handling === 'strict')
+    badRequest(`Unknown or unsupported search parameter(s): ${unknown.join(', ')}`);
+  if (req.compartment) plan.where.push(compartmentCondition(req.compartment.type, req.compartment.id, types[0]));
+
+  const after = query._after?.[0];
+  const before = query._before?.[0];
+  const useOffset = query._offset !== undefined;
+  if (useOffset) plan.offset = intParam(query, '_offset', 0);
+  else if (after !== undefined) plan.page = { after };
+  else if (before !== undefined) plan.page = { before };
   const page = await reader(ctx).search(plan);
 
-  const base = req.compartment
-    ? `${ctx.config.baseUrl}/${req.compartment.type}/${req.compartment.id}/${req.resourceType}`
-    : req.resourceType
-      ? `${ctx.config.baseUrl}/${req.resourceType}`
-      : ctx.config.baseUrl;
-  const hasMore = page.versions.length === plan.count && (page.total === undefined || plan.offset + plan.count < page.total);
-  const links = offsetLinks(base, withoutPaging(query), plan.offset, plan.count, page.total, hasMore);
-  const entries = page.versions.map(
-    (v) => `{"fullUrl":${JSON.stringify(`${ctx.config.baseUrl}/${v.type}/${v.id}`)},"resource":${v.json},"search":{"mode":"match"}}`,
-  );
-  if (unknown.length) entries.push(outcomeEntry(unknown));
+  const base = searchBase(ctx, req);
+  const linkQuery = Object.fromEntries(Object.entries(query).filter(([k]) => !PAGING.has(k) && k !== '_count'));
+  const links = useOffset
+    ? offsetLinks(base, linkQuery, plan.offset, plan.count, page.total, page.next !== undefined)
+    : cursorLinks(base, linkQuery, plan.count, query, page);
+
+  const issues: OperationOutcomeIssue[] = unknown.map((name) => ({
+    severity: 'warning',
+    code: 'not-supported',
+    diagnostics: `Search parameter "${name}" is unknown or not supported and was ignored`,
+  }));
+  const fullUrl = (type: string, id: string) => JSON.stringify(`${ctx.config.baseUrl}/${type}/${id}`);
+  const entries: string[] = [];
+  if (result.include.length || result.revinclude.length || needsShaping(result)) {
+    const matches = page.versions.map((v) => JSON.parse(v.json!) as Resource);
+    const included = await resolveIncludes(ctx, matches, result.include, result.revinclude);
+    if (included.truncated)
+      issues.push({ severity: 'warning', code: 'too-costly', diagnostics: `Only the first ${MAX_INCLUDED} included resources are returned` });
+    const shape = (r: Resource) => (needsShaping(result) ? shapeResource(r, result) : r);
+    for (const r of matches) entries.push(`{"fullUrl":${fullUrl(r.resourceType, r.id!)},"resource":${JSON.stringify(shape(r))},"search":{"mode":"match"}}`);
+    for (const r of included.resources)
+      entries.push(`{"fullUrl":${fullUrl(r.resourceType, r.id!)},"resource":${JSON.stringify(shape(r))},"search":{"mode":"include"}}`);
+  } else {
+    for (const v of page.versions) entries.push(`{"fullUrl":${fullUrl(v.type, v.id)},"resource":${v.json},"search":{"mode":"match"}}`);
+  }
+  if (issues.length) {
+    const oo: OperationOutcome = { resourceType: 'OperationOutcome', issue: issues };
+    entries.push(`{"resource":${JSON.stringify(oo)},"search":{"mode":"outcome"}}`);
+  }
   const json =
     `{"resourceType":"Bundle","type":"searchset"` +
     (page.total !== undefined ? `,"total":${page.total}` : '') +
-    `,"link":${JSON.stringify(links satisfies BundleLink[])}` +
+    `,"link":${JSON.stringify(links)}` +
     (entries.length ? `,"entry":[${entries.join(',')}]` : '') +
     '}';
   return { status: 200, json };
+}
+
+function cursorLinks(base: string, query: QueryParams, count: number, raw: QueryParams, page: SearchPage): BundleLink[] {
+  const withCount = { ...query, _count: [String(count)] };
+  const self = raw._after ? { ...withCount, _after: raw._after } : raw._before ? { ...withCount, _before: raw._before } : withCount;
+  const links: BundleLink[] = [
+    { relation: 'self', url: urlWith(base, self) },
+    { relation: 'first', url: urlWith(base, withCount) },
+  ];
+  if (page.previous !== undefined) links.push({ relation: 'previous', url: urlWith(base, { ...withCount, _before: [page.previous] }) });
+  if (page.next !== undefined) links.push({ relation: 'next', url: urlWith(base, { ...withCount, _after: [page.next] }) });
+  return links;
+}
+
+function searchBase(ctx: FhirContext, req: FhirRequest): string {
+  if (req.compartment) return `${ctx.config.baseUrl}/${req.compartment.type}/${req.compartment.id}/${req.resourceType}`;
+  return req.resourceType ? `${ctx.config.baseUrl}/${req.resourceType}` : ctx.config.baseUrl;
 }
 
 function mergeFormBody(req: FhirRequest): QueryParams {
@@ -68,28 +115,4 @@ function searchTypes(req: FhirRequest, query: QueryParams): string[] {
   const listed = (query._type ?? []).flatMap((v) => v.split(',')).map((t) => t.trim()).filter(Boolean);
   for (const t of listed) if (!isSupportedType(t)) badRequest(`Unknown resource type in _type: ${t}`);
   return listed.length ? listed : supportedResourceTypes();
-}
-
-function compartmentFor(req: FhirRequest, types: string[]): Condition {
-  const { type, id } = req.compartment!;
-  return compartmentCondition(type, id, types[0]);
-}
-
-function withoutPaging(query: QueryParams): QueryParams {
-  const { _offset, _count, ...rest } = query;
-  void _offset;
-  void _count;
-  return rest;
-}
-
-function outcomeEntry(unknown: string[]): string {
-  const oo: OperationOutcome = {
-    resourceType: 'OperationOutcome',
-    issue: unknown.map((name) => ({
-      severity: 'warning',
-      code: 'not-supported',
-      diagnostics: `Search parameter "${name}" is unknown or not supported and was ignored`,
-    })),
-  };
-  return `{"resource":${JSON.stringify(oo)},"search":{"mode":"outcome"}}`;
 }

@@ -12,6 +12,11 @@ export interface SearchPlan {
   sort: SortKey[];
   count: number;
   offset: number;
+  /**
+   * Keyset paging: continue after (or before) the row an opaque cursor from a previous
+   * SearchPage names. Pages stay free of duplicates and gaps while other resources are written.
+   */
+  page?: { after: string } | { before: string };
   /** Whether to compute the total number of matches. */
   total: 'none' | 'estimate' | 'accurate';
 }
@@ -61,4 +66,8 @@ export interface SortKey {
 export interface SearchPage {
   versions: StoredVersion[];
   total?: number;
+  /** Cursor for the page after this one, when more rows follow. */
+  next?: string;
+  /** Cursor for the page before this one, when rows precede it. */
+  previous?: string;
 }
