@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Resource } from '@medplum/fhirtypes';
+import type { Resource, SearchParameter } from '@medplum/fhirtypes';
+import { activateSearchParameter } from './fhir/search-parameters.js';
 import type { FhirContext } from './fhir/context.js';
 import { dispatch } from './fhir/dispatch.js';
 import { FhirError } from './fhir/errors.js';
@@ -28,6 +29,11 @@ export async function loadConformanceContent(ctx: FhirContext, dir: string, logg
       body: resource,
     });
     created++;
+  }
+  for (let offset = 0; ; offset += 500) {
+    const page = await ctx.store.search({ types: ['SearchParameter'], where: [], sort: [], count: 500, offset, total: 'none' });
+    for (const v of page.versions) activateSearchParameter(JSON.parse(v.json!) as SearchParameter, (msg) => logger.warn(msg));
+    if (page.versions.length < 500) break;
   }
   let learned = 0;
   for (const type of CONFORMANCE_TYPES) {

@@ -26,7 +26,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   loadBaseDefinitions();
   const store = new SqliteStore({ dataDir: config.dataDir });
   const validator = new Validator();
-  const ctx: FhirContext = { store, config, validator, now: monotonicClock() };
+  const ctx: FhirContext = { store, config, validator, logger, now: monotonicClock() };
   await loadConformanceContent(ctx, config.profilesDir, logger);
   const app = createApp({ ctx, logger, isReady: () => ready });
   const server = http.createServer(app);

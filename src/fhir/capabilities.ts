@@ -7,6 +7,11 @@ import { supportedResourceTypes } from './definitions.js';
 const SERVER_VERSION = '0.1.0';
 let cached: { base: string; statement: CapabilityStatement } | undefined;
 
+/** Forget the generated statement (a SearchParameter or operation was added). */
+export function invalidateCapabilities(): void {
+  cached = undefined;
+}
+
 /** The CapabilityStatement, generated from what the server really implements. */
 export function capabilityStatement(ctx: FhirContext): CapabilityStatement {
   if (cached?.base === ctx.config.baseUrl) return cached.statement;

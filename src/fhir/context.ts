@@ -1,5 +1,6 @@
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
 import type { Store, StoreReader, StoreWriter } from '../store/types.js';
 
 /** What the FHIR layer needs from validation (implemented in src/validation/). */
@@ -25,6 +26,7 @@ export interface FhirContext {
   afterCommit?: (() => void)[];
   config: Config;
   validator: ResourceValidator;
+  logger: Logger;
   /** The current instant as an ISO string; replaceable in tests. */
   now(): string;
 }

@@ -3,6 +3,7 @@ import { extractIndex } from '../search/extract.js';
 import { VersionConflict, type StoredVersion, type WriteMethod } from '../store/types.js';
 import type { FhirContext, TxContext } from './context.js';
 import { FhirError, conflict } from './errors.js';
+import { prepareSearchParameter } from './search-parameters.js';
 import type { FhirResponse } from './request.js';
 
 /** Resources that change how the server validates; they take effect as soon as they are written. */
@@ -48,6 +49,8 @@ export async function writeVersion(
   assertValid(ctx, stamped);
   // A conformance resource the validator cannot use is refused now; it takes effect after commit.
   if (CONFORMANCE_TYPES.has(stamped.resourceType)) ctx.afterCommit.push(ctx.validator.prepare(stamped));
+  if (stamped.resourceType === 'SearchParameter')
+    ctx.afterCommit.push(prepareSearchParameter(stamped, ctx.store, (msg, err) => ctx.logger.info({ err: errorText(err) }, msg)));
   const json = JSON.stringify(stamped);
   try {
     await ctx.tx.write({
@@ -101,4 +104,8 @@ export async function writeDelete(ctx: TxContext, current: StoredVersion): Promi
       issue: [{ severity: 'information', code: 'informational', diagnostics: `Deleted ${current.type}/${current.id}` }],
     },
   };
+}
+
+function errorText(err: unknown): string | undefined {
+  return err === undefined ? undefined : err instanceof Error ? err.message : String(err);
 }

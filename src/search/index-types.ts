@@ -12,6 +12,15 @@ export interface NumberRow { code: string; lo: number; hi: number; value: number
 export interface QuantityRow { code: string; lo: number; hi: number; value: number; system: string | null; unit: string | null }
 export interface ReferenceRow { code: string; targetType: string | null; targetId: string | null; url: string | null }
 export interface UriRow { code: string; value: string }
+/**
+ * One component value of a composite row, in generic columns (see the composite table in
+ * store/sqlite/schema.ts): token s = system, v = code; string v = folded text; uri v; reference
+ * s = target type, v = target id or URL; number/date n and [lo, hi); quantity n, [lo, hi),
+ * s = system, v = unit.
+ */
+export interface CompositePart { s: string | null; v: string | null; n: number | null; lo: number | null; hi: number | null }
+/** A composite parameter's values on ONE element: `parts[i]` is component i's value there. */
+export interface CompositeRow { code: string; parts: CompositePart[] }
 
 export interface IndexEntries {
   token: TokenRow[];
@@ -21,8 +30,9 @@ export interface IndexEntries {
   quantity: QuantityRow[];
   reference: ReferenceRow[];
   uri: UriRow[];
+  composite: CompositeRow[];
 }
 
 export function emptyIndex(): IndexEntries {
-  return { token: [], string: [], date: [], number: [], quantity: [], reference: [], uri: [] };
+  return { token: [], string: [], date: [], number: [], quantity: [], reference: [], uri: [], composite: [] };
 }

@@ -78,6 +78,13 @@ export interface Store extends StoreReader {
    * Transactions are serialised; reads outside a transaction see only committed data.
    */
   transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T>;
+  /**
+   * Replace the search index rows of every current, non-deleted resource of `type` with
+   * `extract(json)` of its stored JSON (after a SearchParameter was added or changed). Runs in
+   * transactions of `batchSize` resources (default 500), so other requests are served in between;
+   * resources written meanwhile are indexed by their own write. Resolves to the number reindexed.
+   */
+  reindex(type: string, extract: (json: string) => IndexEntries, batchSize?: number): Promise<number>;
   close(): Promise<void>;
 }
 

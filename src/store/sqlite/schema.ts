@@ -68,6 +68,45 @@ const migrations: string[] = [
   CREATE INDEX idx_uri_value ON idx_uri (pid, value, rid);
   CREATE INDEX idx_uri_rid ON idx_uri (rid);
   `,
+
+  // 2: paging and counting without touching table rows; composite search parameters
+  `
+  -- (type, deleted) + the implicit rowid: counts and rid-ordered (keyset) scans of a type are
+  -- index-only, and "rid > ?" after a cursor is a range within the index.
+  CREATE INDEX resources_type_deleted ON resources (type, deleted);
+  -- _lastUpdated conditions and sorts on live resources, covered by the index.
+  DROP INDEX resources_type_updated;
+  CREATE INDEX resources_type_deleted_updated ON resources (type, deleted, last_updated);
+
+  -- Per-resource lookups (a resource's value of one parameter: _sort keys, _has and _include
+  -- joins, deleting a resource's rows) become index-only: (rid, pid, value...) replaces (rid).
+  DROP INDEX idx_token_rid;
+  CREATE INDEX idx_token_rid ON idx_token (rid, pid, value);
+  DROP INDEX idx_string_rid;
+  CREATE INDEX idx_string_rid ON idx_string (rid, pid, norm);
+  DROP INDEX idx_date_rid;
+  CREATE INDEX idx_date_rid ON idx_date (rid, pid, lo, hi);
+  DROP INDEX idx_number_rid;
+  CREATE INDEX idx_number_rid ON idx_number (rid, pid, value);
+  DROP INDEX idx_quantity_rid;
+  CREATE INDEX idx_quantity_rid ON idx_quantity (rid, pid, value);
+  DROP INDEX idx_reference_rid;
+  CREATE INDEX idx_reference_rid ON idx_reference (rid, pid, target_type, target_id);
+  DROP INDEX idx_uri_rid;
+  CREATE INDEX idx_uri_rid ON idx_uri (rid, pid, value);
+
+  -- One row per element matched by a composite parameter (and per combination of its components'
+  -- values there), so all components of a match hold on the SAME element. Component k (1-3) uses:
+  -- token: sk = system, vk = code; string: vk = folded text; uri: vk; reference: sk = target type,
+  -- vk = target id (or the URL); number / date: nk value, [lok, hik) range; quantity: nk, lok, hik,
+  -- sk = system, vk = unit code.
+  CREATE TABLE idx_composite (pid INTEGER NOT NULL, rid INTEGER NOT NULL,
+    s1 TEXT, v1 TEXT, n1 REAL, lo1 REAL, hi1 REAL,
+    s2 TEXT, v2 TEXT, n2 REAL, lo2 REAL, hi2 REAL,
+    s3 TEXT, v3 TEXT, n3 REAL, lo3 REAL, hi3 REAL);
+  CREATE INDEX idx_composite_first ON idx_composite (pid, v1, s1, rid);
+  CREATE INDEX idx_composite_rid ON idx_composite (rid);
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
+import { badRequest } from '../../fhir/errors.js';
 import { escapeLike, foldString, MAX_CHAR } from '../../search/normalize.js';
 import type {
   Condition,
@@ -46,27 +48,75 @@ import type { ParamIds } from './param-ids.js';
  * without a value sort last; ties are broken by rid (insertion order), which is also the default order.
  */
 export function runSearch(db: Database, params: ParamIds, plan: SearchPlan): SearchPage {
-  const { page: pageSql, count: countSql } = compileSearch(db, params, plan);
+  const c = new Compiler(db, params);
+  const where = c.resourceFilter('r', plan.types, plan.where);
+  const keys = c.sortKeys('r', plan.types, plan.sort);
+  const signature = sortSignature(plan.sort);
   const page: SearchPage = { versions: [] };
+
+  let cursor: Cursor | undefined;
+  let backward = false;
+  if (plan.page) {
+    backward = 'before' in plan.page;
+    cursor = decodeCursor('before' in plan.page ? plan.page.before : plan.page.after, signature, keys);
+  }
+  // The walk's watermark: on the first page, the last version sequence number before the page is
+  // read (read first, so every write at or below it is visible to the page query); later pages
+  // inherit it from their cursor. Only orders with mutable keys need it (see keysetFilter).
+  const mutable = keys.some((k) => k.mutable);
+  const watermark = mutable ? (cursor ? cursor.w : maxSeq(db)) : undefined;
+  const wm = watermarkFilter(cursor ? watermark : undefined);
+
   if (plan.count > 0) {
-    const rows = cached(db, pageSql.sql).all(...pageSql.args) as { rid: number }[];
+    const bound = cursor ? keysetFilter(keys, cursor, backward ? 'before' : 'after') : TRUE;
+    const q = pageQuery(where, keys, and([bound, wm]), backward, plan.count + 1, plan.offset);
+    const rows = cached(db, q.sql).all(...q.args) as KeyRow[];
+    const more = rows.length > plan.count;
+    if (more) rows.length = plan.count;
+    if (backward) rows.reverse();
     const byRid = cached(db, BY_RID);
     for (const row of rows) {
       const v = byRid.get(row.rid) as VersionRow | undefined;
       if (v) page.versions.push(toStored(v));
     }
+    const make = (row: KeyRow, inclusive = false): string => encodeCursor(signature, keys, row, watermark, inclusive);
+    if (rows.length > 0) {
+      const first = rows[0];
+      const last = rows[rows.length - 1];
+      // Rows beyond the page in the direction read: known from the extra row. In the other
+      // direction: none on a first page; otherwise a cheap existence probe.
+      if (backward) {
+        if (more) page.previous = make(first);
+        if (exists(db, where, keysetFilter(keys, rowCursor(keys, last), 'after'), wm)) page.next = make(last);
+      } else {
+        if (more) page.next = make(last);
+        if ((cursor || plan.offset > 0) && exists(db, where, keysetFilter(keys, rowCursor(keys, first), 'before'), wm)) {
+          page.previous = make(first);
+        }
+      }
+    } else if (cursor) {
+      // An empty page (its rows went away since the cursor was made): link back to the rows on the
+      // other side of the cursor, the cursor's own row included.
+      const flipped = { ...cursor, i: 1 as const };
+      if (backward) {
+        if (exists(db, where, keysetFilter(keys, flipped, 'after'), wm)) page.next = encodeRaw({ ...flipped, s: signature });
+      } else if (exists(db, where, keysetFilter(keys, flipped, 'before'), wm)) {
+        page.previous = encodeRaw({ ...flipped, s: signature });
+      }
+    }
   }
   if (plan.total !== 'none') {
-    if (plan.count > 0 && plan.offset === 0 && page.versions.length < plan.count) {
+    if (plan.count > 0 && !cursor && plan.offset === 0 && page.next === undefined) {
       page.total = page.versions.length; // the whole result fits on the first page
     } else {
-      page.total = (cached(db, countSql.sql).get(...countSql.args) as { n: number }).n;
+      const sql = `SELECT count(*) AS n FROM resources r WHERE ${where.sql}`;
+      page.total = (cached(db, sql).get(...where.args) as { n: number }).n;
     }
   }
   return page;
 }
 
-/** The SQL (and arguments) of a plan's page query (rids in order) and count query; for tests and EXPLAIN. */
+/** The SQL (and arguments) of a plan's first-page query (rids in order) and count query; for tests and EXPLAIN. */
 export function compileSearch(
   db: Database,
   params: ParamIds,
@@ -74,14 +124,183 @@ export function compileSearch(
 ): { page: { sql: string; args: unknown[] }; count: { sql: string; args: unknown[] } } {
   const c = new Compiler(db, params);
   const where = c.resourceFilter('r', plan.types, plan.where);
-  const order = c.orderBy('r', plan.types, plan.sort);
+  const keys = c.sortKeys('r', plan.types, plan.sort);
+  let bound: Frag = TRUE;
+  let backward = false;
+  if (plan.page) {
+    backward = 'before' in plan.page;
+    const cursor = decodeCursor('before' in plan.page ? plan.page.before : plan.page.after, sortSignature(plan.sort), keys);
+    bound = and([keysetFilter(keys, cursor, backward ? 'before' : 'after'), watermarkFilter(cursor.w)]);
+  }
   return {
-    page: {
-      sql: `SELECT r.rid AS rid FROM resources r WHERE ${where.sql} ORDER BY ${order.sql}r.rid LIMIT ? OFFSET ?`,
-      args: [...where.args, ...order.args, plan.count, plan.offset],
-    },
+    page: pageQuery(where, keys, bound, backward, plan.count + 1, plan.offset),
     count: { sql: `SELECT count(*) AS n FROM resources r WHERE ${where.sql}`, args: where.args },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keyset paging
+// ---------------------------------------------------------------------------------------------
+
+/** One key of the order (the rid, always last, is not one of them). */
+interface KeyExpr {
+  /** SQL expression over the `r` row (a column, or a correlated subquery for a parameter). */
+  sql: string;
+  args: unknown[];
+  descending: boolean;
+  /** Parameter keys: a resource without a value has NULL (sorted last in both directions). */
+  nullable: boolean;
+  numeric: boolean;
+  /** The key can change when the resource is updated (everything but `_id`). */
+  mutable: boolean;
+}
+
+type KeyValue = string | number | null;
+
+/**
+ * A position in the order: the sort-key values and rid of a row. `w`: the walk's watermark (see
+ * runSearch); `i`: the position's own row is included (a link back from an empty page).
+ */
+interface Cursor {
+  s: string;
+  k: KeyValue[];
+  r: number;
+  w?: number;
+  i?: 1;
+}
+
+interface KeyRow {
+  rid: number;
+  [key: `k${number}`]: KeyValue;
+}
+
+function sortSignature(sort: SortKey[]): string {
+  return sort.map((k) => `${k.descending ? '-' : ''}${k.code}`).join(',');
+}
+
+function maxSeq(db: Database): number {
+  return (cached(db, 'SELECT coalesce(max(seq), 0) AS m FROM versions').get() as { m: number }).m;
+}
+
+function rowCursor(keys: KeyExpr[], row: KeyRow): Cursor {
+  return { s: '', k: keys.map((_, i) => row[`k${i}`] ?? null), r: row.rid };
+}
+
+function encodeCursor(signature: string, keys: KeyExpr[], row: KeyRow, watermark: number | undefined, inclusive: boolean): string {
+  const c: Cursor = { ...rowCursor(keys, row), s: signature };
+  if (watermark !== undefined) c.w = watermark;
+  if (inclusive) c.i = 1;
+  return encodeRaw(c);
+}
+
+/** base64url(JSON) + '.' + a check value, so a damaged or edited cursor is refused, not misread. */
+function encodeRaw(c: Cursor): string {
+  const body = Buffer.from(JSON.stringify({ s: c.s, k: c.k, r: c.r, ...(c.w !== undefined ? { w: c.w } : {}), ...(c.i ? { i: 1 } : {}) })).toString('base64url');
+  return `${body}.${check(body)}`;
+}
+
+function check(body: string): string {
+  return createHash('sha256').update(CURSOR_SALT).update(body).digest('base64url').slice(0, 12);
+}
+
+const CURSOR_SALT = 'forlob-search-cursor-v1';
+
+function decodeCursor(text: string, signature: string, keys: KeyExpr[]): Cursor {
+  const invalid = (why: string): never => badRequest(`Invalid paging cursor: ${why}`);
+  const m = /^([A-Za-z0-9_-]{1,4000})\.([A-Za-z0-9_-]{12})$/.exec(text);
+  if (!m || check(m[1]) !== m[2]) invalid('not a cursor from this server');
+  let c: Cursor;
+  try {
+    c = JSON.parse(Buffer.from(m![1], 'base64url').toString('utf8')) as Cursor;
+  } catch {
+    return invalid('not a cursor from this server');
+  }
+  if (!c || typeof c !== 'object' || Array.isArray(c)) invalid('malformed');
+  if (c.s !== signature) invalid('it belongs to a search with a different _sort');
+  if (!Number.isSafeInteger(c.r) || c.r < 0) invalid('malformed position');
+  if (c.w !== undefined && (!Number.isSafeInteger(c.w) || c.w < 0)) invalid('malformed watermark');
+  if (c.i !== undefined && c.i !== 1) invalid('malformed');
+  if (!Array.isArray(c.k) || c.k.length !== keys.length) invalid('malformed sort values');
+  keys.forEach((k, i) => {
+    const v = c.k[i];
+    if (v === null ? !k.nullable : typeof v !== (k.numeric ? 'number' : 'string') || (typeof v === 'number' && !Number.isFinite(v))) {
+      invalid('malformed sort values');
+    }
+  });
+  // A cursor of an order with mutable keys always carries its walk's watermark.
+  if (keys.some((k) => k.mutable) && c.w === undefined) invalid('missing watermark');
+  return c;
+}
+
+/**
+ * Rows strictly after (or before) the cursor's position in the order `keys, rid` (or with the
+ * position's own row, when the cursor says so). NULLs (no value) sort last in both directions.
+ * The first key also gets a redundant plain range bound, so an index on it can serve the search.
+ */
+function keysetFilter(keys: KeyExpr[], c: Cursor, side: 'after' | 'before'): Frag {
+  const alts: Frag[] = [];
+  const prefix: Frag[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const v = c.k[i];
+    alts.push(and([...prefix, beyond(k, v, side)]));
+    prefix.push(v === null ? { sql: `${k.sql} IS NULL`, args: [...k.args] } : { sql: `${k.sql} = ?`, args: [...k.args, v] });
+  }
+  const op = side === 'after' ? (c.i ? '>=' : '>') : c.i ? '<=' : '<';
+  alts.push(and([...prefix, { sql: `r.rid ${op} ?`, args: [c.r] }]));
+  const keyset = or(alts);
+  if (keys.length > 0 && !keys[0].nullable && c.k[0] !== null) {
+    // Sargable: a first key that is a plain column (`_id`, `_lastUpdated`).
+    const k = keys[0];
+    const forward = side === 'after' !== k.descending;
+    return and([{ sql: `${k.sql} ${forward ? '>=' : '<='} ?`, args: [...k.args, c.k[0]] }, keyset]);
+  }
+  return keyset;
+}
+
+/** Values of key `k` strictly beyond `v` on `side` in the order (NULLs last). */
+function beyond(k: KeyExpr, v: KeyValue, side: 'after' | 'before'): Frag {
+  const greater = side === 'after' !== k.descending; // beyond means a larger value
+  if (side === 'after') {
+    if (v === null) return FALSE; // nothing sorts after NULL
+    const cmp = { sql: `${k.sql} ${greater ? '>' : '<'} ?`, args: [...k.args, v] };
+    return k.nullable ? { sql: `(${cmp.sql} OR ${k.sql} IS NULL)`, args: [...cmp.args, ...k.args] } : cmp;
+  }
+  if (v === null) return k.nullable ? { sql: `${k.sql} IS NOT NULL`, args: [...k.args] } : TRUE;
+  return { sql: `${k.sql} ${greater ? '>' : '<'} ?`, args: [...k.args, v] };
+}
+
+/**
+ * Rows written after the walk's watermark are left out of later pages of an order with mutable keys:
+ * an update may have moved such a row from a page already returned to one still ahead (a duplicate).
+ * Unchanged rows keep their position, so they are neither repeated nor skipped.
+ */
+function watermarkFilter(watermark: number | undefined): Frag {
+  if (watermark === undefined) return TRUE;
+  return { sql: 'r.rid NOT IN (SELECT rid FROM versions WHERE seq > ?)', args: [watermark] };
+}
+
+function pageQuery(where: Frag, keys: KeyExpr[], bound: Frag, backward: boolean, limit: number, offset: number): { sql: string; args: unknown[] } {
+  const select = keys.map((k, i) => `, ${k.sql} AS k${i}`).join('');
+  const order = keys
+    .map((k, i) => {
+      const desc = k.descending !== backward;
+      // NULLs last in the real order: first when read backwards.
+      const nulls = k.nullable ? (backward ? ' NULLS FIRST' : ' NULLS LAST') : '';
+      return `k${i}${desc ? ' DESC' : ''}${nulls}, `;
+    })
+    .join('');
+  const filter = and([where, bound]);
+  return {
+    sql: `SELECT r.rid AS rid${select} FROM resources r WHERE ${filter.sql} ORDER BY ${order}r.rid${backward ? ' DESC' : ''} LIMIT ? OFFSET ?`,
+    args: [...keys.flatMap((k) => k.args), ...filter.args, limit, offset],
+  };
+}
+
+function exists(db: Database, where: Frag, bound: Frag, wm: Frag): boolean {
+  const filter = and([where, bound, wm]);
+  if (filter === FALSE) return false;
+  return cached(db, `SELECT 1 AS x FROM resources r WHERE ${filter.sql} LIMIT 1`).get(...filter.args) !== undefined;
 }
 
 interface VersionRow {
@@ -347,32 +566,35 @@ class Compiler {
     }
   }
 
-  orderBy(alias: string, types: string[], keys: SortKey[]): Frag {
-    const parts: string[] = [];
-    const args: unknown[] = [];
+  /** The sort keys of the order (the rid follows them as the last tie-breaker). */
+  sortKeys(alias: string, types: string[], keys: SortKey[]): KeyExpr[] {
+    const out: KeyExpr[] = [];
     for (const k of keys) {
-      const dir = k.descending ? ' DESC' : '';
+      const descending = k.descending;
       // _id and _lastUpdated are never null.
       if (k.code === '_id') {
-        parts.push(`${alias}.id${dir}`);
+        out.push({ sql: `${alias}.id`, args: [], descending, nullable: false, numeric: false, mutable: false });
         continue;
       }
       if (k.code === '_lastUpdated') {
-        parts.push(`${alias}.last_updated${dir}`);
+        out.push({ sql: `${alias}.last_updated`, args: [], descending, nullable: false, numeric: false, mutable: true });
         continue;
       }
       if (!k.table) continue;
+      const numeric = k.table === 'date' || k.table === 'number' || k.table === 'quantity';
       const pids = this.pids(types, k.code);
-      if (pids.length === 0) continue; // no resource has a value: no effect on order
-      const col = sortColumn(k.table, k.descending);
-      // `+pid`: look the resource's rows up by the rid index, not by scanning all rows of the pid.
-      const pidF = this.pidFrag(pids, '+pid');
-      const expr = `(SELECT ${k.descending ? 'max' : 'min'}(${col}) FROM idx_${k.table} WHERE rid = ${alias}.rid AND ${pidF.sql})`;
-      // Resources without a value last, in both directions.
-      parts.push(`${expr}${k.descending ? ' DESC' : ' ASC'} NULLS LAST`);
-      args.push(...pidF.args);
+      if (pids.length === 0) {
+        // No resource has a value (yet): every row has NULL.
+        out.push({ sql: 'NULL', args: [], descending, nullable: true, numeric, mutable: true });
+        continue;
+      }
+      const col = sortColumn(k.table, descending);
+      // Served by the (rid, pid, value) index: one index-only lookup per row.
+      const pidF = this.pidFrag(pids, 'pid');
+      const sql = `(SELECT ${descending ? 'max' : 'min'}(${col}) FROM idx_${k.table} WHERE rid = ${alias}.rid AND ${pidF.sql})`;
+      out.push({ sql, args: pidF.args, descending, nullable: true, numeric, mutable: true });
     }
-    return { sql: parts.map((p) => `${p}, `).join(''), args };
+    return out;
   }
 }
 

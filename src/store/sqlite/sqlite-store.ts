@@ -125,6 +125,7 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
   private readonly insertVersion: Statement<[number, number, string, string, string | null]>;
   private readonly deleteIndex: Statement<[number]>[];
   private readonly insertIndex: { [K in keyof IndexEntries]: Statement };
+  private readonly currentOfType: Statement<[string, number, number], { rid: number; content: string | null }>;
 
   constructor(db: Database, params: ParamIds) {
     super(db, params);
@@ -138,7 +139,7 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
     this.insertVersion = db.prepare(
       'INSERT INTO versions (rid, version, last_updated, method, content) VALUES (?, ?, ?, ?, ?)',
     );
-    this.deleteIndex = ['token', 'string', 'date', 'number', 'quantity', 'reference', 'uri'].map((t) =>
+    this.deleteIndex = ['token', 'string', 'date', 'number', 'quantity', 'reference', 'uri', 'composite'].map((t) =>
       db.prepare(`DELETE FROM idx_${t} WHERE rid = ?`),
     );
     this.insertIndex = {
@@ -153,7 +154,27 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
         'INSERT INTO idx_reference (pid, target_type, target_id, url, rid) VALUES (?, ?, ?, ?, ?)',
       ),
       uri: db.prepare('INSERT INTO idx_uri (pid, value, rid) VALUES (?, ?, ?)'),
+      composite: db.prepare(
+        `INSERT INTO idx_composite (pid, rid, s1, v1, n1, lo1, hi1, s2, v2, n2, lo2, hi2, s3, v3, n3, lo3, hi3)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
     };
+    this.currentOfType = db.prepare(
+      `SELECT r.rid AS rid, v.content AS content FROM resources r JOIN versions v ON v.rid = r.rid AND v.version = r.version
+       WHERE r.type = ? AND r.deleted = 0 AND r.rid > ? ORDER BY r.rid LIMIT ?`,
+    );
+  }
+
+  /** Reindex up to `limit` current resources of `type` after rid `afterRid` (see Store.reindex). */
+  reindexBatch(type: string, afterRid: number, limit: number, extract: (json: string) => IndexEntries): { count: number; lastRid: number } {
+    const rows = this.currentOfType.all(type, afterRid, limit);
+    for (const row of rows) {
+      if (row.content === null) continue;
+      const index = extract(row.content);
+      for (const stmt of this.deleteIndex) stmt.run(row.rid);
+      this.writeIndex(type, row.rid, index);
+    }
+    return { count: rows.length, lastRid: rows.length ? rows[rows.length - 1].rid : afterRid };
   }
 
   async write(v: WriteVersion): Promise<void> {
@@ -184,6 +205,14 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
     for (const r of index.reference)
       this.insertIndex.reference.run(pid(r.code), r.targetType, r.targetId, r.url, rid);
     for (const r of index.uri) this.insertIndex.uri.run(pid(r.code), r.value, rid);
+    for (const r of index.composite ?? []) {
+      const cols: (string | number | null)[] = [];
+      for (let i = 0; i < 3; i++) {
+        const p = r.parts[i];
+        cols.push(p?.s ?? null, p?.v ?? null, p?.n ?? null, p?.lo ?? null, p?.hi ?? null);
+      }
+      this.insertIndex.composite.run(pid(r.code), rid, ...cols);
+    }
   }
 }
 
@@ -337,6 +366,20 @@ export class SqliteStore implements Store {
       this.writerDb.exec('RELEASE tx');
       this.writer.params.forgetSince(mark);
       return { ok: false, error };
+    }
+  }
+
+  async reindex(type: string, extract: (json: string) => IndexEntries, batchSize = 500): Promise<number> {
+    const size = Math.max(1, Math.floor(batchSize));
+    let after = 0;
+    let total = 0;
+    for (;;) {
+      // Each batch is a transaction of its own (group-committed with whatever else is queued), so
+      // reads and other writes are served between batches.
+      const { count, lastRid } = await this.transaction(async () => this.writer.reindexBatch(type, after, size, extract));
+      total += count;
+      if (count < size) return total;
+      after = lastRid;
     }
   }
 

@@ -1,0 +1,162 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import DatabaseConstructor, { type Database } from 'better-sqlite3';
+import type { Resource } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractIndex } from '../../src/search/extract.js';
+import { buildSearchPlan } from '../../src/search/parse.js';
+import type { SearchPlan } from '../../src/search/plan.js';
+import { ParamIds } from '../../src/store/sqlite/param-ids.js';
+import { compileSearch } from '../../src/store/sqlite/search-sql.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+/**
+ * Query plans at scale: the paging queries must stay index-driven (no full scan of resources, no
+ * sort of the whole result for rid order). Timings are printed, not asserted.
+ * FORLOB_PERF_PATIENTS (default 20000) patients, each with FORLOB_PERF_OBS (default 1) Observations.
+ */
+
+const PATIENTS = Number(process.env.FORLOB_PERF_PATIENTS ?? 20_000);
+const OBS_PER_PATIENT = Number(process.env.FORLOB_PERF_OBS ?? 1);
+const FAMILIES = ['Jensen', 'Nielsen', 'Hansen', 'Pedersen', 'Andersen', 'Christensen', 'Larsen', 'Sørensen', 'Rasmussen', 'Jørgensen'];
+const CODES = ['8480-6', '8462-4', '29463-7', '8867-4', '2339-0'];
+
+let dataDir: string;
+let store: SqliteStore;
+let db: Database;
+const params = new ParamIds();
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forlob-explain-'));
+  store = new SqliteStore({ dataDir });
+  const t0 = performance.now();
+  let n = 0;
+  const stamp = (i: number) => new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString();
+  for (let start = 0; start < PATIENTS; start += 500) {
+    await store.transaction(async (tx) => {
+      for (let i = start; i < Math.min(start + 500, PATIENTS); i++) {
+        const lastUpdated = stamp(n++);
+        const p = {
+          resourceType: 'Patient',
+          id: `p${i}`,
+          meta: { versionId: '1', lastUpdated },
+          name: [{ family: `${FAMILIES[i % FAMILIES.length]}${i % 997}`, given: ['Anne'] }],
+          gender: i % 2 ? 'male' : 'female',
+          birthDate: `19${40 + (i % 60)}-0${1 + (i % 9)}-1${i % 10}`,
+        } as Resource;
+        await tx.write({ type: 'Patient', id: p.id!, versionId: 1, lastUpdated, method: 'POST', json: JSON.stringify(p), index: extractIndex(p) });
+        for (let j = 0; j < OBS_PER_PATIENT; j++) {
+          const o = {
+            resourceType: 'Observation',
+            id: `o${i}-${j}`,
+            meta: { versionId: '1', lastUpdated },
+            status: 'final',
+            code: { coding: [{ system: 'http://loinc.org', code: CODES[(i + j) % CODES.length] }] },
+            subject: { reference: `Patient/p${i}` },
+            effectiveDateTime: stamp(i * 7 + j),
+            valueQuantity: { value: 60 + ((i * 13 + j) % 120), unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+          } as Resource;
+          await tx.write({ type: 'Observation', id: o.id!, versionId: 1, lastUpdated, method: 'POST', json: JSON.stringify(o), index: extractIndex(o) });
+        }
+      }
+    });
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`loaded ${PATIENTS} patients + ${PATIENTS * OBS_PER_PATIENT} observations in ${seconds.toFixed(1)} s`);
+  db = new DatabaseConstructor(path.join(dataDir, 'forlob.sqlite'), { readonly: true });
+}, 600_000);
+
+afterAll(async () => {
+  db?.close();
+  await store?.close();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+function plan(type: string, q: string): SearchPlan {
+  const query: Record<string, string[]> = {};
+  for (const [k, v] of new URLSearchParams(q)) (query[k] ??= []).push(v);
+  return buildSearchPlan([type], query, { defaultCount: 20, maxCount: 1000 }).plan;
+}
+
+function explain(p: SearchPlan): string[] {
+  const { page } = compileSearch(db, params, p);
+  return (db.prepare(`EXPLAIN QUERY PLAN ${page.sql}`).all(...page.args) as { detail: string }[]).map((r) => r.detail);
+}
+
+/** Median time of a search (ms), and the cursor of its page `depth` pages in. */
+async function time(p: SearchPlan, runs = 30): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await store.search(p);
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)];
+}
+
+async function deepCursor(type: string, q: string, depth: number): Promise<string> {
+  // Jump with _offset, then take that page's next cursor (same position as walking there).
+  const p = plan(type, `${q}&_offset=${depth * 20}`);
+  const page = await store.search(p);
+  return page.next!;
+}
+
+const CASES: [string, string, string][] = [
+  ['default order', 'Patient', ''],
+  ['token, default order', 'Patient', 'gender=male'],
+  ['reference, default order', 'Observation', 'subject=Patient/p123'],
+  ['token code, default order', 'Observation', 'code=http://loinc.org|8480-6'],
+  ['_sort=-_lastUpdated', 'Patient', '_sort=-_lastUpdated'],
+  ['_sort=_lastUpdated', 'Patient', '_sort=_lastUpdated'],
+  ['_sort=family', 'Patient', '_sort=family'],
+  ['_sort=-birthdate', 'Patient', '_sort=-birthdate'],
+  ['token + _sort=-date', 'Observation', 'code=http://loinc.org|8480-6&_sort=-date'],
+];
+
+describe(`query plans and timings (${PATIENTS} patients)`, () => {
+  it('rid-ordered pages are index-driven, also after a cursor', async () => {
+    const first = explain(plan('Patient', ''));
+    const cursor = await deepCursor('Patient', '', 50);
+    const after = plan('Patient', '');
+    after.page = { after: cursor };
+    const next = explain(after);
+    for (const detail of [first, next]) {
+      expect(detail.join('\n')).toMatch(/USING COVERING INDEX resources_type_deleted/);
+      expect(detail.join('\n')).not.toMatch(/TEMP B-TREE|SCAN r\b/);
+    }
+    expect(next.join('\n')).toMatch(/rowid>\?/);
+    const count = db.prepare('EXPLAIN QUERY PLAN SELECT count(*) FROM resources r WHERE r.deleted = 0 AND r.type = ?').all('Patient') as {
+      detail: string;
+    }[];
+    expect(count.map((r) => r.detail).join('\n')).toMatch(/COVERING INDEX resources_type_deleted/);
+  });
+
+  it('-_lastUpdated pages use the (type, deleted, last_updated) index', async () => {
+    const cursor = await deepCursor('Patient', '_sort=-_lastUpdated', 50);
+    const p = plan('Patient', '_sort=-_lastUpdated');
+    p.page = { after: cursor };
+    const detail = explain(p).join('\n');
+    expect(detail).toMatch(/INDEX resources_type_deleted_updated \(type=\? AND deleted=\? AND last_updated<\?\)/);
+    expect(detail).not.toMatch(/SCAN r\b/);
+  });
+
+  it('prints plans and timings', async () => {
+    const lines: string[] = [];
+    for (const [name, type, q] of CASES) {
+      const first = plan(type, `${q}&_total=none`);
+      const firstMs = await time(first);
+      const cursor = await deepCursor(type, `${q}&_total=none`, 20);
+      const later = plan(type, `${q}&_total=none`);
+      if (cursor) later.page = { after: cursor };
+      const laterMs = cursor ? await time(later) : NaN;
+      const withTotal = await time(plan(type, q), 10);
+      lines.push(
+        `${name.padEnd(30)} first ${firstMs.toFixed(2).padStart(7)} ms | page 21 via cursor ${laterMs.toFixed(2).padStart(7)} ms | first+total ${withTotal.toFixed(2).padStart(7)} ms`,
+      );
+      lines.push(`    ${explain(later).join(' / ')}`);
+    }
+    console.log(lines.join('\n'));
+  }, 600_000);
+});
