@@ -19,13 +19,16 @@
  *   --seed=20250101       BENCH_SEED
  *   --bundle-entries=300  BENCH_BUNDLE_ENTRIES   entries per transaction Bundle while loading
  *   --load-concurrency=2  BENCH_LOAD_CONCURRENCY Bundles in flight while loading
- *   --keep                BENCH_KEEP             keep the temporary data directories (for EXPLAIN QUERY PLAN)
+ *   --keep                BENCH_KEEP             keep the temporary data directories (for EXPLAIN QUERY PLAN,
+ *                                                or --reuse)
+ *   --reuse=DIR[,DIR]     BENCH_REUSE            search stores kept by an earlier --keep run (large, small)
+ *                                                instead of loading new ones; same --patients/--scale/--seed
  *   --out-dir=bench/results                      where the JSON goes ("" to skip writing)
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { runPathWorkload, sampleWorkload, type SampleCheck, type WorkloadFigures } from './lib/cannon.js';
-import { loadDataSet, type LoadResult } from './lib/load.js';
+import { findLoadedPatients, loadDataSet, type LoadedPatient, type LoadResult } from './lib/load.js';
 import { loadAvg, machineFacts } from './lib/machine.js';
 import { readOptions } from './lib/options.js';
 import { BenchServer } from './lib/server.js';
@@ -43,14 +46,16 @@ const opts = readOptions({
   bundleEntries: 300,
   loadConcurrency: 2,
   keep: false,
+  reuse: '',
   outDir: 'bench/results',
 });
 
 interface SizeResult {
   patients: number;
   resources: number;
-  load: Omit<LoadResult, 'patients'>;
-  startupMs: { emptyStore: number; withData: number };
+  /** Absent when the store was reused. */
+  load?: Omit<LoadResult, 'patients'>;
+  startupMs: { emptyStore?: number; withData: number };
   memory: { peakRssLoadMiB?: number; peakRssSearchMiB?: number; rssEndMiB?: number };
   databaseMiB: number;
   dataDir?: string;
@@ -64,8 +69,10 @@ const log = (msg: string): void => {
 interface Prepared {
   patients: number;
   server: BenchServer;
-  load: LoadResult;
-  emptyStartup: number;
+  load?: LoadResult;
+  loaded: LoadedPatient[];
+  resources: number;
+  emptyStartup?: number;
   withData: number;
   peakRssLoadMiB?: number;
   workloads: PathWorkload[];
@@ -73,33 +80,46 @@ interface Prepared {
 }
 
 /** A fresh server with the data set loaded, restarted (start-up time with data) and ready to search. */
-async function prepare(patients: number): Promise<Prepared> {
-  const server = BenchServer.fresh(`${patients}p`);
+async function prepare(patients: number, reuse: string | undefined): Promise<Prepared> {
+  const gen = { patients, seed: opts.seed, bundleEntries: opts.bundleEntries };
+  const server = reuse ? BenchServer.existing(reuse) : BenchServer.fresh(`${patients}p`);
   servers.push(server);
-  log(`${patients} patients: starting server on ${server.dataDir}`);
-  const emptyStartup = await server.start();
-  let lastPct = -1;
-  const load = await loadDataSet(
-    server.base,
-    { patients, seed: opts.seed, bundleEntries: opts.bundleEntries },
-    opts.loadConcurrency,
-    (done, total) => {
+  let load: LoadResult | undefined;
+  let emptyStartup: number | undefined;
+  let peakRssLoadMiB: number | undefined;
+  if (!reuse) {
+    log(`${patients} patients: starting server on ${server.dataDir}`);
+    emptyStartup = await server.start();
+    let lastPct = -1;
+    load = await loadDataSet(server.base, gen, opts.loadConcurrency, (done, total) => {
       const pct = Math.floor((done / total) * 10) * 10;
       if (pct !== lastPct) {
         lastPct = pct;
         log(`  loaded ${done}/${total} patients`);
       }
-    },
-  );
-  log(`  ${load.resources} resources in ${load.seconds} s (${load.resourcesPerSecond}/s)`);
-  const peakRssLoadMiB = server.memory().peakRssMiB;
-  await server.stop();
+    });
+    log(`  ${load.resources} resources in ${load.seconds} s (${load.resourcesPerSecond}/s)`);
+    peakRssLoadMiB = server.memory().peakRssMiB;
+    await server.stop();
+  }
   const withData = await server.start();
-  log(`  restarted with data in ${withData} ms`);
-  const all = searchWorkloads(load.patients, opts.seed, opts.total ? `_total=${encodeURIComponent(opts.total)}` : '');
+  log(`  ${patients} patients: server started on ${reuse ? 'the kept store ' : ''}${server.dataDir} in ${withData} ms`);
+  const loaded = load?.patients ?? (await findLoadedPatients(server.base, gen));
+  const resources = load?.resources ?? (await countResources(server.base));
+  const all = searchWorkloads(loaded, opts.seed, opts.total ? `_total=${encodeURIComponent(opts.total)}` : '');
   const only = opts.only ? new Set(opts.only.split(',').map((x) => x.trim())) : undefined;
   const workloads = all.filter((w) => !only || only.has(w.name));
-  return { patients, server, load, emptyStartup, withData, peakRssLoadMiB, workloads, results: [] };
+  return { patients, server, load, loaded, resources, emptyStartup, withData, peakRssLoadMiB, workloads, results: [] };
+}
+
+/** Resources in a store, by `_summary=count` over the types the data set has. */
+async function countResources(base: string): Promise<number> {
+  let n = 0;
+  for (const type of ['Organization', 'Patient', 'Condition', 'Encounter', 'Observation', 'CareTeam', 'CarePlan', 'Task']) {
+    const res = await fetch(`${base}/${type}?_summary=count`, { headers: { accept: 'application/fhir+json' } });
+    n += ((await res.json()) as { total?: number }).total ?? 0;
+  }
+  return n;
 }
 
 async function measure(p: Prepared, index: number): Promise<void> {
@@ -117,16 +137,20 @@ async function measure(p: Prepared, index: number): Promise<void> {
 async function finish(p: Prepared): Promise<SizeResult> {
   const mem = p.server.memory();
   await p.server.stop();
-  const { patients: _loaded, ...loadFigures } = p.load;
-  void _loaded;
+  let loadFigures: SizeResult['load'];
+  if (p.load) {
+    const { patients: _loaded, ...rest } = p.load;
+    void _loaded;
+    loadFigures = rest;
+  }
   return {
     patients: p.patients,
-    resources: p.load.resources,
-    load: loadFigures,
+    resources: p.resources,
+    ...(loadFigures ? { load: loadFigures } : {}),
     startupMs: { emptyStore: p.emptyStartup, withData: p.withData },
     memory: { peakRssLoadMiB: p.peakRssLoadMiB, peakRssSearchMiB: mem.peakRssMiB, rssEndMiB: mem.rssMiB },
     databaseMiB: dirMiB(p.server.dataDir),
-    ...(opts.keep ? { dataDir: p.server.dataDir } : {}),
+    ...(opts.keep || !p.server.owned ? { dataDir: p.server.dataDir } : {}),
     workloads: p.results,
   };
 }
@@ -153,6 +177,8 @@ interface Growth {
   mean: number | null;
   /** Small-set throughput / large-set throughput. */
   throughput: number | null;
+  /** Server CPU time per request, large / small: the growth least disturbed by a busy machine. */
+  serverCpu: number | null;
   withinTarget: boolean | null;
 }
 
@@ -168,6 +194,7 @@ function growth(large: SizeResult, small: SizeResult | undefined): Growth[] {
       p99: ratio(l.p99, s?.p99),
       mean,
       throughput: s ? ratio(s.requestsPerSecond, l.requestsPerSecond) : null,
+      serverCpu: ratio(l.serverCpuMsPerRequest, s?.serverCpuMsPerRequest),
       withinTarget: mean === null ? null : mean <= 2,
     };
   });
@@ -185,8 +212,11 @@ function report(sizes: SizeResult[], g: Growth[]): string {
   for (const s of sizes) {
     out.push('');
     out.push(
-      `${s.patients} patients, ${s.resources} resources: load ${s.load.resourcesPerSecond} resources/s (${s.load.seconds} s, ${s.load.bundles} Bundles, ` +
-        `p50 ${s.load.bundleP50Ms} ms per Bundle); start-up ${s.startupMs.emptyStore} ms empty, ${s.startupMs.withData} ms with data; ` +
+      `${s.patients} patients, ${s.resources} resources: ` +
+        (s.load
+          ? `load ${s.load.resourcesPerSecond} resources/s (${s.load.seconds} s, ${s.load.bundles} Bundles, p50 ${s.load.bundleP50Ms} ms per Bundle); `
+          : `reused store ${s.dataDir}; `) +
+        `start-up ${s.startupMs.emptyStore !== undefined ? `${s.startupMs.emptyStore} ms empty, ` : ''}${s.startupMs.withData} ms with data; ` +
         `peak RSS ${s.memory.peakRssLoadMiB ?? '?'} MiB loading, ${s.memory.peakRssSearchMiB ?? '?'} MiB searching; database ${s.databaseMiB} MiB`,
     );
     out.push(
@@ -199,21 +229,34 @@ function report(sizes: SizeResult[], g: Growth[]): string {
           w.max,
           w.errors + w.timeouts,
           w.non2xx,
+          (w.bytesPerResponse / 1024).toFixed(1),
+          w.serverCpuMsPerRequest.toFixed(2),
           `${w.sample.matches.join('/')}${w.sample.included.some((x) => x > 0) ? ` +${w.sample.included.join('/')}` : ''}`,
           w.cpu.others.toFixed(2),
           w.sample.problems.length ? 'CHECK' : 'ok',
         ]),
-        ['workload', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx', 'sample matches', 'other CPU', 'sample'],
+        ['workload', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx', 'KiB/resp', 'CPU ms/req', 'sample matches', 'other CPU', 'sample'],
       ),
     );
   }
   if (sizes.length > 1) {
     out.push('');
-    out.push(`Latency growth from ${sizes[1].resources} to ${sizes[0].resources} resources (target: at most 2×, judged on mean latency)`);
+    out.push(
+      `Growth from ${sizes[1].resources} to ${sizes[0].resources} resources (target: latency at most 2×, judged on mean latency; ` +
+        `server CPU per request is the figure least disturbed by other load)`,
+    );
     out.push(
       table(
-        g.map((x) => [x.name, x.p50 ?? '-', x.p99 ?? '-', x.mean ?? '-', x.throughput ?? '-', x.withinTarget === null ? '-' : x.withinTarget ? 'yes' : 'NO']),
-        ['workload', 'p50 ×', 'p99 ×', 'mean ×', 'req/s drop ×', '≤ 2×'],
+        g.map((x) => [
+          x.name,
+          x.p50 ?? '-',
+          x.p99 ?? '-',
+          x.mean ?? '-',
+          x.throughput ?? '-',
+          x.serverCpu ?? '-',
+          x.withinTarget === null ? '-' : x.withinTarget ? 'yes' : 'NO',
+        ]),
+        ['workload', 'p50 ×', 'p99 ×', 'mean ×', 'req/s drop ×', 'server CPU/req ×', '≤ 2×'],
       ),
     );
   }
@@ -236,9 +279,10 @@ async function main(): Promise<void> {
   // the small one, so a machine whose load drifts affects both sides of a growth factor alike.
   const prepared: Prepared[] = [];
   try {
-    prepared.push(await prepare(opts.patients));
+    const reuse = opts.reuse ? opts.reuse.split(',').map((d) => d.trim()) : [];
+    prepared.push(await prepare(opts.patients, reuse[0]));
     const small = opts.scale > 1 ? Math.floor(opts.patients / opts.scale) : 0;
-    if (small >= 1) prepared.push(await prepare(small));
+    if (small >= 1) prepared.push(await prepare(small, reuse[1]));
     for (let i = 0; i < prepared[0].workloads.length; i++) for (const p of prepared) await measure(p, i);
   } catch (err) {
     await cleanup();
@@ -267,7 +311,8 @@ async function main(): Promise<void> {
 
   if (opts.outDir) {
     const date = new Date().toISOString().slice(0, 10);
-    const file = path.join(opts.outDir, `search-${date}-${opts.patients}p${opts.total ? `-total-${opts.total}` : ''}.json`);
+    const suffix = `${opts.total ? `-total-${opts.total}` : ''}${opts.reuse ? '-reused' : ''}${opts.only ? '-partial' : ''}`;
+    const file = path.join(opts.outDir, `search-${date}-${opts.patients}p${suffix}.json`);
     fs.mkdirSync(opts.outDir, { recursive: true });
     const result = {
       benchmark: 'search',

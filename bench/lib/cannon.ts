@@ -25,6 +25,11 @@ export interface WorkloadFigures {
   non2xx: number;
   /** Status code → count, when anything but 200 was seen. */
   statusCodes?: Record<string, number>;
+  /**
+   * Server CPU time per request, ms (its user + system time over the window / requests): unlike
+   * latency, hardly affected by other processes competing for the cores.
+   */
+  serverCpuMsPerRequest: number;
   /** Mean response size, bytes. */
   bytesPerResponse: number;
   /** CPU used during the measured window (cores' worth): server, this process, everything else. */
@@ -70,6 +75,7 @@ export async function runPathWorkload(root: string, serverPid: number, w: PathWo
     timeouts: r.timeouts,
     non2xx: r.non2xx,
     ...(Object.keys(statusCodes).length ? { statusCodes } : {}),
+    serverCpuMsPerRequest: total ? Math.round(((cpu.server * cpu.seconds * 1000) / total) * 100) / 100 : 0,
     bytesPerResponse: total ? Math.round((r.throughput.total ?? 0) / total) : 0,
     cpu,
     loadAvgBefore,

@@ -1,4 +1,4 @@
-import { organizationBundle, patientBundles, type GenOptions, type PatientKey } from '../data.js';
+import { CPR_SYSTEM, generatePatient, organizationBundle, patientBundles, type GenOptions, type PatientKey } from '../data.js';
 
 /** A generated patient as stored: its key plus the id the server assigned. */
 export interface LoadedPatient extends PatientKey {
@@ -90,4 +90,23 @@ export async function loadDataSet(
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/**
+ * The patients of a store loaded earlier with the same options: regenerate their keys and find each
+ * one's server id by CPR (one token search per patient).
+ */
+export async function findLoadedPatients(base: string, opts: GenOptions): Promise<LoadedPatient[]> {
+  const out: LoadedPatient[] = [];
+  for (let i = 0; i < opts.patients; i++) {
+    const key = generatePatient(opts, i).key;
+    const res = await fetch(`${base}/Patient?identifier=${encodeURIComponent(`${CPR_SYSTEM}|${key.cpr}`)}&_total=none`, {
+      headers: { accept: FHIR_JSON },
+    });
+    const body = (await res.json()) as { entry?: { resource?: { id?: string } }[] };
+    const id = body.entry?.[0]?.resource?.id;
+    if (res.status !== 200 || !id) throw new Error(`patient ${i} (CPR ${key.cpr}) is not in this store: was it loaded with the same --seed?`);
+    out.push({ ...key, id });
+  }
+  return out;
 }

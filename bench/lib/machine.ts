@@ -65,6 +65,8 @@ export function processMemory(pid: number): { rssMiB?: number; peakRssMiB?: numb
  * measured: machine busy time (/proc/stat) minus the server's (/proc/<pid>/stat) minus our own.
  */
 export interface CpuWindow {
+  /** Length of the window, s. */
+  seconds: number;
   /** Cores' worth of CPU the server used on average. */
   server: number;
   /** Cores' worth the load generator (this process) used. */
@@ -115,5 +117,5 @@ export function cpuWindow(from: CpuSnapshot, serverPid: number): CpuWindow {
   const server = (to.serverTicks - from.serverTicks) / TICK / seconds;
   const busy = (to.machineBusy - from.machineBusy) / TICK / seconds;
   const r = (x: number): number => Math.round(x * 100) / 100;
-  return { server: r(server), bench: r(bench), others: r(Math.max(0, busy - server - bench)) };
+  return { seconds: r(seconds), server: r(server), bench: r(bench), others: r(Math.max(0, busy - server - bench)) };
 }

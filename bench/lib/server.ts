@@ -9,13 +9,23 @@ export class BenchServer {
   readonly dataDir: string;
   private proc?: ServerProcess;
 
-  private constructor(dataDir: string) {
+  /** False for a directory this class did not create (never removed). */
+  readonly owned: boolean;
+
+  private constructor(dataDir: string, owned: boolean) {
     this.dataDir = dataDir;
+    this.owned = owned;
+  }
+
+  /** An existing data directory (e.g. kept by an earlier run); `remove()` leaves it alone. */
+  static existing(dataDir: string): BenchServer {
+    if (!fs.existsSync(path.join(dataDir, 'forlob.sqlite'))) throw new Error(`${dataDir} holds no forlob.sqlite`);
+    return new BenchServer(path.resolve(dataDir), false);
   }
 
   /** A fresh, empty data directory (under the OS temp dir). */
   static fresh(label: string): BenchServer {
-    return new BenchServer(fs.mkdtempSync(path.join(os.tmpdir(), `forlob-bench-${label}-`)));
+    return new BenchServer(fs.mkdtempSync(path.join(os.tmpdir(), `forlob-bench-${label}-`)), true);
   }
 
   /** Start the server; resolves with the start-up time (spawn until /healthz answers 200), in ms. */
@@ -64,6 +74,7 @@ export class BenchServer {
   }
 
   remove(): void {
+    if (!this.owned) return;
     fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
