@@ -1,8 +1,8 @@
 import type { TypedValue } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
-import { emptyIndex, type IndexEntries } from './index-types.js';
+import { emptyIndex, type CompositePart, type IndexEntries } from './index-types.js';
 import { dateRange, foldString, MAX_DATE, MIN_DATE, numberRangeOf } from './normalize.js';
-import { indexedParams, type ParamInfo } from './params.js';
+import { indexedParams, type ComponentInfo, type ParamInfo } from './params.js';
 import { parseReference } from './references.js';
 
 /**
@@ -11,9 +11,10 @@ import { parseReference } from './references.js';
  * Row shapes per parameter type:
  * - token: Coding / CodeableConcept.coding (system|code), Identifier (system|value), ContactPoint
  *   (system = ContactPoint.system, value), code/boolean/string/id/uri primitives (system null).
- *   Values are stored as-is (token matching is exact, case-sensitive). Primitive `code` elements get no
- *   implicit system, so `gender=http://hl7.org/fhir/administrative-gender|male` does not match; `male`
- *   and `|male` do.
+ *   Values are stored as-is (token matching is exact, case-sensitive). A primitive `code` element
+ *   with a required binding to a value set of one code system gets that system (params.ts
+ *   `impliedSystem`): `gender=male` and `gender=http://hl7.org/fhir/administrative-gender|male` match,
+ *   `gender=|male` (explicitly no system) does not. Other primitives have no system.
  *   Derived rows for modifiers (stored under a derived code so no schema change is needed):
  *   - `<code>:text` (string table): CodeableConcept.text, Coding.display, Identifier.type.text — for `:text`;
  *   - `<code>:of-type` (token table): Identifier with a type: system = type coding system,
@@ -22,7 +23,7 @@ import { parseReference } from './references.js';
  *   Address (line, city, district, state, postalCode, country, text), plain strings; `norm` folded
  *   by `foldString`, `exact` the original.
  * - date: date/dateTime/instant → implicit precision range; Period → [start.lo, end.hi) with open ends
- *   unbounded; Timing → each event.
+ *   unbounded; Timing → its outer limits (earliest event or repeat.boundsPeriod start to the latest end).
  * - number: [lo, hi) from the value's implicit precision (100 → [99.5, 100.5)).
  * - quantity: Quantity and its profiles (Age, Duration, ...), Money; unit = code, and a second row
  *   with the human unit when it differs, so `|code` matches code or unit.
@@ -30,8 +31,9 @@ import { parseReference } from './references.js';
  *   go to `url` (a `|version` canonical also gets an unversioned row). Reference.identifier gives a
  *   token row under `<code>:identifier` (for the `:identifier` modifier).
  * - uri: the value.
- * Composite and special parameters are not indexed (not supported in this pass); `_id` and
- * `_lastUpdated` are columns of the store.
+ * - composite: one row per element the composite's expression matched and combination of its
+ *   components' values on that element (addComposite), so a search needs all parts on one element.
+ * Special parameters are not indexed; `_id` and `_lastUpdated` are columns of the store.
  */
 export function extractIndex(resource: Resource): IndexEntries {
   const out = new Collector();
@@ -39,7 +41,7 @@ export function extractIndex(resource: Resource): IndexEntries {
   for (const param of indexedParams(resource.resourceType)) {
     const values = param.evaluate(root);
     if (values.length === 0) continue;
-    addValues(out, param, values);
+    addValues(out, param, values, root);
   }
   return out.index;
 }
@@ -47,9 +49,64 @@ export function extractIndex(resource: Resource): IndexEntries {
 /** Index rows of one parameter only (used for _include). */
 export function extractParam(resource: Resource, param: ParamInfo): IndexEntries {
   const out = new Collector();
-  const values = param.evaluate({ type: resource.resourceType, value: resource });
-  if (values.length) addValues(out, param, values);
+  const root: TypedValue = { type: resource.resourceType, value: resource };
+  const values = param.evaluate(root);
+  if (values.length) addValues(out, param, values, root);
   return out.index;
+}
+
+/** Most composite rows from one element (a cross product of its components' values). */
+const MAX_COMPOSITE_ROWS = 64;
+
+/**
+ * Composite rows: for each element the composite's expression matched, each component's values
+ * there (extracted as for a parameter of the component's type), one row per combination. An
+ * element lacking a component gives no row.
+ */
+function addComposite(out: Collector, param: ParamInfo, elements: TypedValue[], root: TypedValue): void {
+  const components = param.components;
+  if (!components) return;
+  for (const element of elements) {
+    const partLists: CompositePart[][] = [];
+    for (const component of components) {
+      const values = component.evaluate(element, root);
+      if (values.length === 0) break;
+      const tmp = new Collector();
+      addValues(tmp, component as unknown as ParamInfo, values, root);
+      const parts = componentParts(component.type, component.code, tmp.index);
+      if (parts.length === 0) break;
+      partLists.push(parts);
+    }
+    if (partLists.length !== components.length) continue;
+    let rows: CompositePart[][] = [[]];
+    for (const parts of partLists) {
+      rows = rows.flatMap((prefix) => parts.map((p) => [...prefix, p])).slice(0, MAX_COMPOSITE_ROWS);
+    }
+    for (const parts of rows) out.composite(param.code, parts);
+  }
+}
+
+function part(p: Partial<CompositePart>): CompositePart {
+  return { s: p.s ?? null, v: p.v ?? null, n: p.n ?? null, lo: p.lo ?? null, hi: p.hi ?? null };
+}
+
+function componentParts(type: ComponentInfo['type'], code: string, index: IndexEntries): CompositePart[] {
+  switch (type) {
+    case 'token':
+      return index.token.filter((r) => r.code === code).map((r) => part({ s: r.system, v: r.value }));
+    case 'string':
+      return index.string.filter((r) => r.code === code).map((r) => part({ v: r.norm }));
+    case 'date':
+      return index.date.filter((r) => r.code === code).map((r) => part({ lo: r.lo, hi: r.hi }));
+    case 'number':
+      return index.number.filter((r) => r.code === code).map((r) => part({ n: r.value, lo: r.lo, hi: r.hi }));
+    case 'quantity':
+      return index.quantity.filter((r) => r.code === code).map((r) => part({ n: r.value, lo: r.lo, hi: r.hi, s: r.system, v: r.unit }));
+    case 'reference':
+      return index.reference.filter((r) => r.code === code).map((r) => part({ s: r.targetType, v: r.targetId ?? r.url }));
+    case 'uri':
+      return index.uri.filter((r) => r.code === code).map((r) => part({ v: r.value }));
+  }
 }
 
 class Collector {
@@ -96,6 +153,12 @@ class Collector {
     }
   }
 
+  composite(code: string, parts: CompositePart[]): void {
+    let key = `c\u0000${code}`;
+    for (const p of parts) key += `\u0000${p.s}\u0001${p.v}\u0001${p.n}\u0001${p.lo}\u0001${p.hi}`;
+    if (this.fresh(key)) this.index.composite.push({ code, parts });
+  }
+
   uri(code: string, value: unknown): void {
     if (typeof value !== 'string' || value === '') return;
     if (this.fresh(`u\u0000${code}\u0000${value}`)) this.index.uri.push({ code, value });
@@ -104,11 +167,14 @@ class Collector {
 
 type Obj = Record<string, any>;
 
-function addValues(out: Collector, param: ParamInfo, values: TypedValue[]): void {
+function addValues(out: Collector, param: ParamInfo, values: TypedValue[], root: TypedValue): void {
   const code = param.code;
   switch (param.type) {
     case 'token':
-      for (const v of values) addToken(out, code, v);
+      for (const v of values) addToken(out, code, v, param.impliedSystem);
+      break;
+    case 'composite':
+      addComposite(out, param, values, root);
       break;
     case 'string':
       for (const v of values) addString(out, code, v);
@@ -142,11 +208,12 @@ function addCoding(out: Collector, code: string, c: Obj | undefined): void {
   if (c.display) out.string(`${code}:text`, c.display);
 }
 
-function addToken(out: Collector, code: string, v: TypedValue): void {
+function addToken(out: Collector, code: string, v: TypedValue, impliedSystem?: string): void {
   const value = v.value;
   if (value === null || value === undefined) return;
   if (typeof value !== 'object') {
-    out.token(code, null, String(value));
+    // A bound `code` element carries its value set's code system (see ParamInfo.impliedSystem).
+    out.token(code, v.type === 'code' ? (impliedSystem ?? null) : null, String(value));
     return;
   }
   const o = value as Obj;
@@ -238,10 +305,27 @@ function addDate(out: Collector, code: string, v: TypedValue): void {
     if (!start && !end) return;
     out.date(code, start ? start.lo : MIN_DATE, end ? end.hi : MAX_DATE);
   } else if (v.type === 'Timing') {
+    // "The specified scheduling details are ignored and only the outer limits matter" (R4
+    // search.html): one range from the earliest event or bounds start to the latest end.
+    let lo = Infinity;
+    let hi = -Infinity;
     each(o.event, (e) => {
       const r = typeof e === 'string' ? dateRange(e) : undefined;
-      if (r) out.date(code, r.lo, r.hi);
+      if (r) {
+        lo = Math.min(lo, r.lo);
+        hi = Math.max(hi, r.hi);
+      }
     });
+    const bounds = o.repeat?.boundsPeriod;
+    if (bounds && typeof bounds === 'object') {
+      const start = typeof bounds.start === 'string' ? dateRange(bounds.start) : undefined;
+      const end = typeof bounds.end === 'string' ? dateRange(bounds.end) : undefined;
+      if (start || end) {
+        lo = Math.min(lo, start ? start.lo : MIN_DATE);
+        hi = Math.max(hi, end ? end.hi : MAX_DATE);
+      }
+    }
+    if (lo <= hi) out.date(code, lo, hi);
   }
 }
 

@@ -17,7 +17,8 @@ import {
   type Atom,
   type TypedValue,
 } from '@medplum/core';
-import type { SearchParameter } from '@medplum/fhirtypes';
+import type { SearchParameter, ValueSet } from '@medplum/fhirtypes';
+import { readDefinitionBundle } from '../fhir/definition-cache.js';
 import { loadBaseDefinitions } from '../fhir/definitions.js';
 
 /**
@@ -43,7 +44,31 @@ export interface ParamInfo {
   targets: string[];
   /** Evaluate the parameter's expression on a resource (as a typed value). */
   evaluate: (root: TypedValue) => TypedValue[];
+  /**
+   * Composite parameters: the components, in order, each evaluated relative to an element the
+   * composite's expression matched (`%resource` is the resource). Undefined when a component's
+   * definition is unknown or of an unsupported type (the parameter is then not supported).
+   */
+  components?: ComponentInfo[];
+  /**
+   * Token parameters on a primitive `code` element with a required binding to a value set drawn
+   * from one code system: that system (so `gender=http://hl7.org/fhir/administrative-gender|male`
+   * matches). Undefined otherwise.
+   */
+  impliedSystem?: string;
 }
+
+export interface ComponentInfo {
+  code: string;
+  type: Exclude<ParamType, 'composite' | 'special'>;
+  evaluate: (element: TypedValue, resource: TypedValue) => TypedValue[];
+  /** As for ParamInfo (the component's own parameter definition). */
+  impliedSystem?: string;
+}
+
+/** Most components a composite parameter may have (the store keeps three). */
+export const MAX_COMPONENTS = 3;
+const COMPONENT_TYPES = new Set(['token', 'string', 'date', 'number', 'quantity', 'reference', 'uri']);
 
 /** Parameters that are not written to the index tables: the store keeps columns for them. */
 const NOT_INDEXED = new Set(['_id', '_lastUpdated', '_compartment']);
@@ -51,9 +76,10 @@ const NOT_INDEXED = new Set(['_id', '_lastUpdated', '_compartment']);
 interface TypeCache {
   registry: Record<string, SearchParameter> | undefined;
   byCode: Map<string, ParamInfo>;
-  /** Parameters to index (no composite/special/_id/_lastUpdated), valid while `registry` is unchanged. */
+  /** Parameters to index (no special/_id/_lastUpdated; composites with known components), valid while `registry` is unchanged. */
   indexed: ParamInfo[] | undefined;
-  indexedCount: number;
+  /** The registry's code → SearchParameter when `indexed` was built. */
+  builtFrom: Map<string, SearchParameter>;
 }
 
 const caches = new Map<string, TypeCache>();
@@ -62,7 +88,7 @@ function cacheFor(resourceType: string): TypeCache {
   loadBaseDefinitions();
   let c = caches.get(resourceType);
   if (!c) {
-    c = { registry: undefined, byCode: new Map(), indexed: undefined, indexedCount: 0 };
+    c = { registry: undefined, byCode: new Map(), indexed: undefined, builtFrom: new Map() };
     caches.set(resourceType, c);
   }
   return c;
@@ -78,8 +104,53 @@ function infoFor(c: TypeCache, resourceType: string, code: string, sp: SearchPar
     targets: (sp.target ?? []) as string[],
     evaluate: sp.expression ? compileExpression(resourceType, sp.expression) : () => [],
   };
+  if (info.type === 'composite') info.components = compileComponents(resourceType, sp);
+  if (info.type === 'token' && sp.expression) info.impliedSystem = impliedCodeSystem(resourceType, sp.expression);
   c.byCode.set(code, info);
   return info;
+}
+
+/** A composite's components (see ParamInfo.components). */
+function compileComponents(resourceType: string, sp: SearchParameter): ComponentInfo[] | undefined {
+  const list = sp.component ?? [];
+  if (list.length < 2 || list.length > MAX_COMPONENTS) return undefined;
+  const registry = getSearchParameters(resourceType) ?? {};
+  const out: ComponentInfo[] = [];
+  for (const component of list) {
+    const def = Object.values(registry).find((p) => p.url === component.definition);
+    if (!def || !COMPONENT_TYPES.has(def.type as string) || !component.expression) return undefined;
+    out.push({
+      code: def.code as string,
+      type: def.type as ComponentInfo['type'],
+      evaluate: compileRelative(component.expression),
+      impliedSystem: def.type === 'token' && def.expression ? impliedCodeSystem(resourceType, def.expression) : undefined,
+    });
+  }
+  return out;
+}
+
+/** Compile an expression evaluated on an element (not a resource); `%resource` is available. */
+export function compileRelative(expression: string): (element: TypedValue, resource: TypedValue) => TypedValue[] {
+  const members: Atom[] = [];
+  splitUnion(parseFhirPath(expression).child, members);
+  const fns = members.map((member): ((el: TypedValue, root: TypedValue) => TypedValue[]) => {
+    try {
+      const f = compileAtom(member, false);
+      return (el) => f([el]);
+    } catch (err) {
+      if (!(err instanceof NotCompilable)) throw err;
+      const atom = new FhirPathAtom(member.toString(), member);
+      return (el, root) => {
+        try {
+          return evalFhirPathTyped(atom, [el], { '%resource': root, '%rootResource': root });
+        } catch {
+          return [];
+        }
+      };
+    }
+  });
+  if (fns.length === 1) return fns[0];
+  return (el, root) => fns.flatMap((f) => f(el, root));
 }
 
 /** One search parameter of a type, or undefined when the type has no parameter of that code. */
@@ -99,31 +170,95 @@ export function indexedParams(resourceType: string): ParamInfo[] {
   const registry = getSearchParameters(resourceType);
   if (!registry) return [];
   if (c.indexed && c.registry === registry) {
-    // Cheap validity check: same codes, same SearchParameter objects.
+    // Cheap validity check: the same codes with the same SearchParameter objects as when the list
+    // was built (core replaces a parameter in place; getParam may have refreshed byCode since).
     let n = 0;
     let valid = true;
     for (const code in registry) {
       n++;
-      const known = c.byCode.get(code);
-      if (!known || known.sp !== registry[code]) {
-        if (!NOT_INDEXED.has(code)) valid = false;
+      if (c.builtFrom.get(code) !== registry[code]) {
+        valid = false;
         break;
       }
     }
-    if (valid && n === c.indexedCount) return c.indexed;
+    if (valid && n === c.builtFrom.size) return c.indexed;
   }
   const list: ParamInfo[] = [];
-  let n = 0;
   for (const code in registry) {
-    n++;
     const info = infoFor(c, resourceType, code, registry[code]);
-    if (NOT_INDEXED.has(code) || info.type === 'composite' || info.type === 'special') continue;
+    if (NOT_INDEXED.has(code) || info.type === 'special' || (info.type === 'composite' && !info.components)) continue;
     list.push(info);
   }
   c.registry = registry;
   c.indexed = list;
-  c.indexedCount = n;
+  c.builtFrom = new Map(Object.entries(registry));
   return list;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Implied code systems of `code` elements
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The code system implied for a token parameter whose expression selects only primitive `code`
+ * elements (simple paths `Type.a.b`), each with a required binding to a value set drawn from one
+ * code system, the same for all: e.g. Patient.gender → http://hl7.org/fhir/administrative-gender.
+ */
+function impliedCodeSystem(resourceType: string, expression: string): string | undefined {
+  let members: Atom[];
+  try {
+    members = [];
+    splitUnion(parseFhirPath(expression).child, members);
+  } catch {
+    return undefined;
+  }
+  let system: string | undefined;
+  for (const member of members) {
+    const path = simplePath(member);
+    if (!path || path.length < 2) return undefined;
+    if (path[0] !== resourceType) {
+      if (isResourceType(path[0])) continue; // a member for another resource type
+      return undefined;
+    }
+    let type = resourceType;
+    let def: ReturnType<typeof getElementDefinition>;
+    for (let i = 1; i < path.length; i++) {
+      def = getElementDefinition(type, path[i]);
+      if (!def?.type || def.type.length !== 1 || def.path.endsWith('[x]')) return undefined;
+      type = def.type[0].code as string;
+    }
+    const binding = def?.binding;
+    if (type !== 'code' || binding?.strength !== 'required' || !binding.valueSet) return undefined;
+    const s = valueSetSystem(binding.valueSet);
+    if (!s || (system !== undefined && s !== system)) return undefined;
+    system = s;
+  }
+  return system;
+}
+
+function simplePath(atom: Atom): string[] | undefined {
+  if (atom instanceof SymbolAtom) return [atom.name];
+  if (atom instanceof DotAtom && atom.right instanceof SymbolAtom) {
+    const left = simplePath(atom.left);
+    return left && [...left, atom.right.name];
+  }
+  return undefined;
+}
+
+let valueSetSystems: Map<string, string | null> | undefined;
+
+/** The one code system a base R4 value set draws all its codes from, if there is one. */
+function valueSetSystem(url: string): string | undefined {
+  if (!valueSetSystems) {
+    valueSetSystems = new Map();
+    for (const entry of readDefinitionBundle('fhir/r4/valuesets.json').entry ?? []) {
+      const vs = entry.resource as ValueSet | undefined;
+      if (vs?.resourceType !== 'ValueSet' || !vs.url) continue;
+      const systems = new Set((vs.compose?.include ?? []).map((inc) => (inc.valueSet?.length || !inc.system ? '' : inc.system)));
+      valueSetSystems.set(vs.url, systems.size === 1 && !systems.has('') ? [...systems][0] : null);
+    }
+  }
+  return valueSetSystems.get(url.split('|')[0]) ?? undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -210,6 +345,7 @@ function compileAtom(atom: Atom, atRoot: boolean): Fn {
   }
   if (atom instanceof SymbolAtom) {
     const name = atom.name;
+    if (name.startsWith('%')) throw new NotCompilable(); // variables (%resource): core's engine
     if (atRoot && (name === 'Resource' || name === 'DomainResource')) return (input) => input;
     if (atRoot && isResourceType(name)) return (input) => input.filter((v) => v.type === name);
     // A path without the leading type name (e.g. InsurancePlan's `name | alias`): a property.
@@ -235,8 +371,22 @@ function compileAtom(atom: Atom, atRoot: boolean): Fn {
   throw new NotCompilable();
 }
 
+/** FHIRPath's System types as the FHIR primitive types they stand for in `as` / `ofType`. */
+const SYSTEM_TYPES: Record<string, string> = {
+  Boolean: 'boolean',
+  String: 'string',
+  Integer: 'integer',
+  Decimal: 'decimal',
+  Date: 'date',
+  DateTime: 'dateTime',
+  Time: 'time',
+};
+
 function typeName(atom: Atom): string {
-  if (atom instanceof SymbolAtom) return atom.name.replace(/^(FHIR|System)\./, '');
+  if (atom instanceof SymbolAtom) {
+    const name = atom.name.replace(/^(FHIR|System)\./, '');
+    return SYSTEM_TYPES[name] ?? name;
+  }
   throw new NotCompilable();
 }
 

@@ -3,6 +3,8 @@ import { badRequest, notSupported } from '../fhir/errors.js';
 import { dateRange, foldString, numberRange } from './normalize.js';
 import { getParam, type ParamInfo } from './params.js';
 import type {
+  ComponentMatch,
+  CompositeMatch,
   Condition,
   DateRange,
   IndexTable,
@@ -95,7 +97,7 @@ export function buildSearchPlan(types: string[], query: Query, options: SearchOp
         continue;
       }
       case '_sort':
-        for (const v of values) plan.sort.push(...parseSort(plan.types, v));
+        for (const v of values) plan.sort.push(...parseSort(plan.types, v, unknown));
         continue;
       case '_summary': {
         const v = last(values);
@@ -202,7 +204,7 @@ function parseParameter(ctx: Ctx, types: string[], key: string, values: string[]
   }
 
   const param = findParam(types, name);
-  if (!param || param.type === 'composite' || param.type === 'special') return undefined;
+  if (!param || param.type === 'special' || (param.type === 'composite' && !param.components)) return undefined;
   const table = param.type as IndexTable;
 
   if (modifier === 'missing') {
@@ -246,6 +248,9 @@ function parseValue(ctx: Ctx, param: ParamInfo, key: string, code: string, modif
       return { kind: 'quantity', code, any: parts.map((p) => parseQuantity(key, p)) };
     case 'reference':
       return parseReferenceValue(ctx, param, key, code, modifier, parts);
+    case 'composite':
+      noModifier(code, modifier);
+      return { kind: 'composite', code, any: parts.map((p) => parseComposite(ctx, param, key, p)) };
     case 'uri': {
       if (modifier !== undefined && modifier !== 'below' && modifier !== 'above') {
         notSupported(`Modifier :${modifier} is not supported on uri parameter ${code}`);
@@ -256,6 +261,38 @@ function parseValue(ctx: Ctx, param: ParamInfo, key: string, code: string, modif
     default:
       return notSupported(`Search parameter ${code} of type ${param.type} is not supported`);
   }
+}
+
+/** `code$value[$value]`: one value per component, each parsed as its component's type. */
+function parseComposite(ctx: Ctx, param: ParamInfo, key: string, raw: string): CompositeMatch {
+  const components = param.components!;
+  const pieces = splitEscaped(raw, '$');
+  if (pieces.length !== components.length || pieces.some((p) => p === '')) {
+    badRequest(`Invalid value for ${key}: "${raw}" (expected ${components.map((c) => c.code).join('$')})`);
+  }
+  return {
+    parts: components.map((c, i): ComponentMatch => {
+      const p = pieces[i];
+      switch (c.type) {
+        case 'token':
+          return { type: 'token', match: parseTokenValue(p) };
+        case 'string':
+          return { type: 'string', match: { mode: 'prefix', value: foldString(unescape(p)) } };
+        case 'date':
+          return { type: 'date', match: parseDate(key, p) };
+        case 'number':
+          return { type: 'number', match: parseNumber(key, p) };
+        case 'quantity':
+          return { type: 'quantity', match: parseQuantity(key, p) };
+        case 'reference': {
+          const ref = parseReferenceValue(ctx, param, key, c.code, undefined, [p]) as { any: ReferenceMatch[] };
+          return { type: 'reference', match: ref.any[0] };
+        }
+        case 'uri':
+          return { type: 'uri', match: { mode: 'exact', value: unescape(p) } };
+      }
+    }),
+  };
 }
 
 function noModifier(code: string, modifier: string | undefined): void {
@@ -374,7 +411,7 @@ function parseChain(ctx: Ctx, types: string[], head: string, rest: string, value
 }
 
 /** `_has:Observation:patient:code=x` (nested `_has:` allowed in place of `code`). */
-function parseHas(ctx: Ctx, _types: string[], key: string, values: string[]): Condition[] | undefined {
+function parseHas(ctx: Ctx, types: string[], key: string, values: string[]): Condition[] | undefined {
   const m = /^_has:([A-Za-z]+):([^:]+):(.+)$/.exec(key);
   if (!m) badRequest(`Invalid _has parameter: "${key}" (expected _has:Type:reference:parameter)`);
   const [, sourceType, code, rest] = m!;
@@ -382,6 +419,11 @@ function parseHas(ctx: Ctx, _types: string[], key: string, values: string[]): Co
   const param = getParam(sourceType, code);
   if (!param) return undefined;
   if (param.type !== 'reference') badRequest(`In ${key}, ${code} is not a reference parameter of ${sourceType}`);
+  // The reference must be able to point to (one of) the searched types.
+  const targets = param.targets;
+  if (types.length > 0 && targets.length > 0 && !targets.includes('Resource') && !types.some((t) => targets.includes(t))) {
+    badRequest(`In ${key}, ${sourceType}.${code} cannot refer to ${types.join(' or ')} (it refers to ${targets.join(', ')})`);
+  }
   const out: Condition[] = [];
   for (const v of values) {
     if (v === '') continue;
@@ -396,7 +438,8 @@ function parseHas(ctx: Ctx, _types: string[], key: string, values: string[]): Co
 // Sort and includes
 // ---------------------------------------------------------------------------------------------
 
-function parseSort(types: string[], value: string): SortKey[] {
+/** Sort keys; a key that is not a sortable parameter of the types is reported in `unknown` as `_sort=<key>` and ignored. */
+function parseSort(types: string[], value: string, unknown: string[]): SortKey[] {
   const keys: SortKey[] = [];
   for (const raw of value.split(',')) {
     const item = raw.trim();
@@ -409,7 +452,8 @@ function parseSort(types: string[], value: string): SortKey[] {
     }
     const param = findParam(types, code);
     if (!param || param.type === 'composite' || param.type === 'special') {
-      badRequest(`Cannot sort by "${code}": not a search parameter of ${types.join(', ') || 'these types'}`);
+      unknown.push(`_sort=${item}`);
+      continue;
     }
     keys.push({ code, table: param!.type as IndexTable, descending });
   }

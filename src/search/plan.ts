@@ -32,6 +32,8 @@ export type Condition =
   | { kind: 'reference'; code: string; any: ReferenceMatch[] }
   | { kind: 'uri'; code: string; any: UriMatch[] }
   | { kind: 'missing'; code: string; table: IndexTable; missing: boolean }
+  /** Composite: some element of the resource matches every part of one alternative. */
+  | { kind: 'composite'; code: string; any: CompositeMatch[] }
   /** Chained: the reference `code` points to a resource of `targetTypes` matching `where`. */
   | { kind: 'chain'; code: string; targetTypes: string[]; where: Condition[] }
   /** At least one of the alternatives holds (used for compartments: subject=X or performer=X). */
@@ -39,7 +41,7 @@ export type Condition =
   /** Reverse chain (_has): some `sourceType` resource whose reference `code` points here matches `where`. */
   | { kind: 'has'; sourceType: string; code: string; where: Condition[] };
 
-export type IndexTable = 'token' | 'string' | 'date' | 'number' | 'quantity' | 'reference' | 'uri';
+export type IndexTable = 'token' | 'string' | 'date' | 'number' | 'quantity' | 'reference' | 'uri' | 'composite';
 
 export interface TokenMatch { system?: string | null; value?: string }
 /**
@@ -54,6 +56,16 @@ export interface QuantityMatch extends NumberMatch { system?: string; unit?: str
 /** Set fields must all match: `targetType`+`targetId` (local "Type/id"), `targetId` alone (any type), or `url`. */
 export interface ReferenceMatch { targetType?: string; targetId?: string; url?: string }
 export interface UriMatch { mode: 'exact' | 'below' | 'above'; value: string }
+/** One value of a composite parameter: `parts[i]` applies to component i (`code$value`). */
+export interface CompositeMatch { parts: ComponentMatch[] }
+export type ComponentMatch =
+  | { type: 'token'; match: TokenMatch }
+  | { type: 'string'; match: StringMatch }
+  | { type: 'date'; match: DateRange }
+  | { type: 'number'; match: NumberMatch }
+  | { type: 'quantity'; match: QuantityMatch }
+  | { type: 'reference'; match: ReferenceMatch }
+  | { type: 'uri'; match: UriMatch };
 export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap';
 
 export interface SortKey {

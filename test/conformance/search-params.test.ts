@@ -53,7 +53,9 @@ async function search(base: string, type: string, code: string, value: string): 
     }
     for (const e of res.body?.entry ?? []) {
       if (e.search?.mode === 'outcome') {
-        for (const issue of e.resource?.issue ?? []) unknown.push(String(issue.diagnostics ?? ''));
+        for (const issue of e.resource?.issue ?? []) {
+          unknown.push([issue.diagnostics, issue.details?.text, ...(issue.expression ?? [])].filter(Boolean).join(' '));
+        }
       } else if (e.resource?.resourceType === type) {
         ids.push(e.resource.id);
       }
@@ -101,6 +103,8 @@ describe('search parameters against the FHIRPath oracle', () => {
     const inScope = results.filter((r) => r.status !== 'no-expression');
     const by = (s: Status): Result[] => inScope.filter((r) => r.status === s);
     const supported = inScope.length - by('unsupported').length;
+    const typeSpecific = inScope.filter((r) => !r.code.startsWith('_'));
+    const typeSpecificSupported = typeSpecific.filter((r) => r.status !== 'unsupported').length;
     const cases = inScope.reduce((n, r) => n + r.cases, 0);
     const ambiguous = inScope.reduce((n, r) => n + r.ambiguous, 0);
     const lines = [
@@ -108,6 +112,7 @@ describe('search parameters against the FHIRPath oracle', () => {
         `(${inScope.filter((r) => !r.code.startsWith('_')).length} type-specific + ${inScope.filter((r) => r.code.startsWith('_')).length} Resource-level)`,
       `  supported ${supported} (${((100 * supported) / inScope.length).toFixed(1)} %), passing ${by('pass').length}, failing ${by('fail').length}, ` +
         `no data ${by('no-data').length}, unsupported ${by('unsupported').length}; ${cases} queries asserted, ${ambiguous} skipped as ambiguous`,
+      `  type-specific parameters: ${typeSpecificSupported}/${typeSpecific.length} supported (${((100 * typeSpecificSupported) / typeSpecific.length).toFixed(1)} %)`,
       `  data set: ${loaded.examplesWritten} R4 examples written, ${loaded.examplesRejected.length} rejected by the server (4xx), ${loaded.generatedWritten} generated`,
       ...loaded.examplesRejected.map((r) => `    rejected example ${r.file}: ${r.status} ${r.reason}`),
       `  unsupported (reported unknown by the server): ${by('unsupported').map((r) => `${r.type}?${r.code} (${r.paramType})`).join(', ') || 'none'}`,
@@ -133,8 +138,13 @@ async function runParam(base: string, loaded: Loaded, type: string, param: Param
     return;
   }
   const answers = await Promise.all(cases.map((c) => search(base, type, param.code, c.value)));
+  if (process.env.SEARCH_CONFORMANCE_VERBOSE) {
+    const lines = cases.map((c, i) => `    ${c.polarity.padEnd(8)} ${c.label.padEnd(40)} ${param.code}=${c.value}  oracle ${c.expected.length} server ${answers[i].ids.length}`);
+    console.log(`${type}?${param.code} (${param.type}; ${items.filter((it) => it.values.length).length}/${items.length} with a value)\n${lines.join('\n')}`);
+  }
   // Unknown to the server?
-  const unknown = answers.some((a) => a.unknown.some((d) => d.includes(`"${param.code}"`)));
+  const named = new RegExp(`(^|[^\\w-])${param.code.replace(/[-]/g, '\\-')}([^\\w-]|$)`);
+  const unknown = answers.some((a) => a.unknown.some((d) => named.test(d)));
   if (unknown) {
     result.status = 'unsupported';
     result.note = `the server reports ${param.code} as unknown or not supported`;

@@ -337,6 +337,16 @@ describe('token', () => {
     expect(await ids('Patient', 'phone=%2B45 00000000')).toEqual([]);
   });
 
+  it('primitive codes carry the code system of their required binding', async () => {
+    expect(await ids('Patient', 'gender=http://hl7.org/fhir/administrative-gender|male')).toEqual(['p1', 'p4']);
+    expect(await ids('Patient', 'gender=http://hl7.org/fhir/administrative-gender|')).toEqual(['p1', 'p2', 'p3', 'p4']);
+    expect(await ids('Patient', 'gender=http://other.example/gender|male')).toEqual([]);
+    expect(await ids('Patient', 'gender=|male')).toEqual([]); // |code means "no system"
+    expect(await ids('Observation', 'status=http://hl7.org/fhir/observation-status|preliminary')).toEqual(['o2']);
+    // A boolean has no code system.
+    expect(await ids('Patient', 'active=|true')).toEqual(['p1']);
+  });
+
   it(':not', async () => {
     expect(await ids('Patient', 'gender:not=male')).toEqual(['p2', 'p3']);
     expect(await ids('Patient', 'gender:not=male,female')).toEqual([]);
@@ -544,7 +554,9 @@ describe('sort and paging', () => {
     expect((await search('Patient', '_sort=-active')).ids).toEqual(['p1', 'p2', 'p3', 'p4']);
     expect((await search('Patient', '_sort=-_lastUpdated')).ids).toEqual(['p4', 'p3', 'p2', 'p1']);
     expect((await search('Observation', '_sort=-value-quantity&value-quantity:missing=false')).ids).toEqual(['o1', 'o2', 'o3']);
-    await expect400('Patient', '_sort=nope', /Cannot sort/);
+    const unknownSort = await search('Patient', '_sort=nope,-birthdate');
+    expect(unknownSort.unknown).toEqual(['_sort=nope']);
+    expect(unknownSort.ids).toEqual(['p2', 'p4', 'p3', 'p1']);
   });
 
   it('pages with _count and _offset, stable and with totals', async () => {

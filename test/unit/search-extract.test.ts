@@ -73,7 +73,7 @@ describe('extractIndex', () => {
       expect.arrayContaining([
         { code: 'identifier', system: 'urn:oid:1.2.208.176.1.2', value: '0101701234' },
         { code: 'identifier:of-type', system: 'http://terminology.hl7.org/CodeSystem/v2-0203', value: 'NI|0101701234' },
-        { code: 'gender', system: null, value: 'male' },
+        { code: 'gender', system: 'http://hl7.org/fhir/administrative-gender', value: 'male' },
         { code: 'active', system: null, value: 'true' },
         { code: 'phone', system: 'phone', value: '+45 12345678' },
         { code: 'email', system: 'email', value: 'soren@example.dk' },
@@ -111,7 +111,7 @@ describe('extractIndex', () => {
     expect(idx.token).toEqual(
       expect.arrayContaining([
         { code: 'code', system: 'http://loinc.org', value: '8480-6' },
-        { code: 'status', system: null, value: 'final' },
+        { code: 'status', system: 'http://hl7.org/fhir/observation-status', value: 'final' },
         { code: 'component-code', system: 'http://loinc.org', value: '8462-4' },
       ]),
     );
@@ -137,6 +137,21 @@ describe('extractIndex', () => {
         { code: 'patient', targetType: 'Patient', targetId: 'p1', url: null },
       ]),
     );
+  });
+
+  it('indexes a Timing by its outer limits (events and repeat.boundsPeriod)', () => {
+    const sr = (occurrenceTiming: object) =>
+      extractIndex({ resourceType: 'ServiceRequest', status: 'active', intent: 'order', subject: { reference: 'Patient/p' }, occurrenceTiming } as never).date.filter(
+        (r) => r.code === 'occurrence',
+      );
+    expect(sr({ event: ['2024-01-05', '2024-03-01'] })).toEqual([{ code: 'occurrence', lo: Date.UTC(2024, 0, 5), hi: Date.UTC(2024, 2, 2) }]);
+    expect(sr({ repeat: { boundsPeriod: { start: '2024-02-01', end: '2024-02-10' }, frequency: 1, period: 1, periodUnit: 'wk' } })).toEqual([
+      { code: 'occurrence', lo: Date.UTC(2024, 1, 1), hi: Date.UTC(2024, 1, 11) },
+    ]);
+    expect(sr({ event: ['2023-12-24'], repeat: { boundsPeriod: { start: '2024-02-01' } } })).toEqual([
+      { code: 'occurrence', lo: Date.UTC(2023, 11, 24), hi: 8.64e15 },
+    ]);
+    expect(sr({ repeat: { frequency: 1, period: 1, periodUnit: 'd' } })).toEqual([]);
   });
 
   it('indexes references by type only where the expression asks for it (resolve() is Patient)', () => {

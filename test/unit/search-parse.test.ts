@@ -215,7 +215,7 @@ describe('buildSearchPlan', () => {
       { 'active:missing': ['yes'] },
       { _count: ['ten'] },
       { _total: ['all'] },
-      { _sort: ['unknownparam'] },
+      { '_has:Encounter:practitioner:status': ['x'] }, // Encounter.practitioner cannot refer to a Patient
       { 'identifier:of-type': ['a|b'] },
       { 'family:below': ['x'] },
       { 'gender:in': ['http://vs'] },
@@ -229,6 +229,44 @@ describe('buildSearchPlan', () => {
       const err = error(() => build(q));
       expect(err.status, JSON.stringify(q)).toBe(400);
     }
+  });
+
+  it('reports unknown _sort keys instead of failing, and keeps the known ones', () => {
+    const { unknown, plan } = build({ _sort: ['nope,-birthdate', '-code-value-quantity'] }, ['Observation']);
+    expect(unknown).toEqual(['_sort=nope', '_sort=-birthdate', '_sort=-code-value-quantity']);
+    expect(plan.sort).toEqual([]);
+    const p = build({ _sort: ['nope,-birthdate'] });
+    expect(p.unknown).toEqual(['_sort=nope']);
+    expect(p.plan.sort).toEqual([{ code: 'birthdate', table: 'date', descending: true }]);
+  });
+
+  it('_has checks that the reference can point to the searched type', () => {
+    expect(error(() => build({ '_has:Observation:subject:code': ['x'] }, ['Practitioner'])).status).toBe(400);
+    expect(error(() => build({ '_has:Observation:patient:code': ['x'] }, ['Group'])).message).toMatch(/cannot refer to Group/);
+    expect(build({ '_has:Observation:subject:code': ['x'] }, ['Group']).plan.where).toHaveLength(1);
+    expect(build({ '_has:Observation:performer:code': ['x'] }, ['Practitioner']).plan.where).toHaveLength(1);
+    // Nested: the inner _has is checked against its own source type.
+    expect(error(() => build({ '_has:Observation:subject:_has:Provenance:agent:agent': ['x'] })).status).toBe(400);
+    expect(build({ '_has:Observation:subject:_has:Provenance:target:agent': ['x'] }).plan.where).toHaveLength(1);
+  });
+
+  it('composite values: one part per component, each parsed as its type', () => {
+    const { plan } = build({ 'code-value-quantity': ['http://loinc.org|8480-6$gt100|http://unitsofmeasure.org|mm[Hg],8867-4$le60'] }, ['Observation']);
+    expect(plan.where).toEqual([
+      {
+        kind: 'composite',
+        code: 'code-value-quantity',
+        any: [
+          {
+            parts: [
+              { type: 'token', match: { system: 'http://loinc.org', value: '8480-6' } },
+              { type: 'quantity', match: { prefix: 'gt', value: 100, lo: 99.5, hi: 100.5, system: 'http://unitsofmeasure.org', unit: 'mm[Hg]' } },
+            ],
+          },
+          { parts: [{ type: 'token', match: { value: '8867-4' } }, { type: 'quantity', match: { prefix: 'le', value: 60, lo: 59.5, hi: 60.5 } }] },
+        ],
+      },
+    ]);
   });
 
   it('ignores empty values', () => {

@@ -109,9 +109,13 @@ const migrations: string[] = [
   `,
 ];
 
-export function migrate(db: Database): void {
+/** The schema version this code migrates to. */
+export const SCHEMA_VERSION = migrations.length;
+
+/** Bring a database up to `target` (default: the latest version). */
+export function migrate(db: Database, target = migrations.length): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  for (let v = current; v < migrations.length; v++) {
+  for (let v = current; v < Math.min(target, migrations.length); v++) {
     db.transaction(() => {
       db.exec(migrations[v]);
       db.pragma(`user_version = ${v + 1}`);

@@ -3,6 +3,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { badRequest } from '../../fhir/errors.js';
 import { escapeLike, foldString, MAX_CHAR } from '../../search/normalize.js';
 import type {
+  CompositeMatch,
   Condition,
   DateRange,
   IndexTable,
@@ -44,8 +45,25 @@ import type { ParamIds } from './param-ids.js';
  * Quantity `|system|code`: system must equal; code matches the row's unit (extract.ts indexes the
  * code and, when different, the human unit).
  *
+ * Composite: `rid IN (SELECT rid FROM idx_composite WHERE pid = ? AND <part 1 on s1/v1/...> AND
+ * <part 2 on s2/v2/n2/...>)`: one idx_composite row is one element, so all parts hold on the same one.
+ *
  * Sort: each key orders by the smallest value of the parameter (largest when descending); resources
- * without a value sort last; ties are broken by rid (insertion order), which is also the default order.
+ * without a value sort last; ties are broken by rid (ascending, insertion order), which is also the
+ * default order.
+ *
+ * Paging: keyset. Each page reads count + 1 rows (the extra one tells whether a next page exists).
+ * A page's `next` cursor holds the last row's sort-key values and rid, `previous` the first row's;
+ * the next page continues strictly after that position in the total order (keys, rid), a `before`
+ * page reads the reversed order and flips its rows back. For rid order (and `_id`) the cursor
+ * condition is a range on the index (`rowid > ?`); `_lastUpdated` orders add a plain bound on the
+ * (type, deleted, last_updated) index. Parameter keys are correlated subqueries over the index
+ * table's (rid, pid, value) index; the matching rows and their keys are materialised once per page.
+ * Orders with mutable keys also carry the walk's watermark (the last version seq before the first
+ * page) in every cursor and leave out rows written after it: an updated row may move from a page
+ * already returned to a later one, which would repeat it. So a walk never repeats a resource and
+ * never skips one that stayed unchanged; resources changed during a walk may be left out of the
+ * rest of it (a new search from the first page finds them).
  */
 export function runSearch(db: Database, params: ParamIds, plan: SearchPlan): SearchPage {
   const c = new Compiler(db, params);
@@ -65,11 +83,10 @@ export function runSearch(db: Database, params: ParamIds, plan: SearchPlan): Sea
   // inherit it from their cursor. Only orders with mutable keys need it (see keysetFilter).
   const mutable = keys.some((k) => k.mutable);
   const watermark = mutable ? (cursor ? cursor.w : maxSeq(db)) : undefined;
-  const wm = watermarkFilter(cursor ? watermark : undefined);
+  const src = source(where, keys, watermarkFilter(cursor ? watermark : undefined));
 
   if (plan.count > 0) {
-    const bound = cursor ? keysetFilter(keys, cursor, backward ? 'before' : 'after') : TRUE;
-    const q = pageQuery(where, keys, and([bound, wm]), backward, plan.count + 1, plan.offset);
+    const q = pageQuery(src, cursor, backward, plan.count + 1, plan.offset);
     const rows = cached(db, q.sql).all(...q.args) as KeyRow[];
     const more = rows.length > plan.count;
     if (more) rows.length = plan.count;
@@ -79,29 +96,29 @@ export function runSearch(db: Database, params: ParamIds, plan: SearchPlan): Sea
       const v = byRid.get(row.rid) as VersionRow | undefined;
       if (v) page.versions.push(toStored(v));
     }
-    const make = (row: KeyRow, inclusive = false): string => encodeCursor(signature, keys, row, watermark, inclusive);
+    const make = (row: KeyRow): string => encodeCursor(signature, keys, row, watermark, false);
     if (rows.length > 0) {
       const first = rows[0];
       const last = rows[rows.length - 1];
       // Rows beyond the page in the direction read: known from the extra row. In the other
       // direction: none on a first page; otherwise a cheap existence probe.
+      // The cursor's own row, when it still matches unchanged, lies on the other side: an O(1) probe.
+      const cursorRow = cursor !== undefined && !cursor.i && rowMatches(db, src, cursor.r);
       if (backward) {
         if (more) page.previous = make(first);
-        if (exists(db, where, keysetFilter(keys, rowCursor(keys, last), 'after'), wm)) page.next = make(last);
+        if (cursorRow || exists(db, src, rowCursor(keys, last), 'after')) page.next = make(last);
       } else {
         if (more) page.next = make(last);
-        if ((cursor || plan.offset > 0) && exists(db, where, keysetFilter(keys, rowCursor(keys, first), 'before'), wm)) {
-          page.previous = make(first);
-        }
+        if ((cursor || plan.offset > 0) && (cursorRow || exists(db, src, rowCursor(keys, first), 'before'))) page.previous = make(first);
       }
     } else if (cursor) {
       // An empty page (its rows went away since the cursor was made): link back to the rows on the
       // other side of the cursor, the cursor's own row included.
-      const flipped = { ...cursor, i: 1 as const };
+      const flipped: Cursor = { ...cursor, s: signature, i: 1 };
       if (backward) {
-        if (exists(db, where, keysetFilter(keys, flipped, 'after'), wm)) page.next = encodeRaw({ ...flipped, s: signature });
-      } else if (exists(db, where, keysetFilter(keys, flipped, 'before'), wm)) {
-        page.previous = encodeRaw({ ...flipped, s: signature });
+        if (exists(db, src, flipped, 'after')) page.next = encodeRaw(flipped);
+      } else if (exists(db, src, flipped, 'before')) {
+        page.previous = encodeRaw(flipped);
       }
     }
   }
@@ -125,15 +142,14 @@ export function compileSearch(
   const c = new Compiler(db, params);
   const where = c.resourceFilter('r', plan.types, plan.where);
   const keys = c.sortKeys('r', plan.types, plan.sort);
-  let bound: Frag = TRUE;
+  let cursor: Cursor | undefined;
   let backward = false;
   if (plan.page) {
     backward = 'before' in plan.page;
-    const cursor = decodeCursor('before' in plan.page ? plan.page.before : plan.page.after, sortSignature(plan.sort), keys);
-    bound = and([keysetFilter(keys, cursor, backward ? 'before' : 'after'), watermarkFilter(cursor.w)]);
+    cursor = decodeCursor('before' in plan.page ? plan.page.before : plan.page.after, sortSignature(plan.sort), keys);
   }
   return {
-    page: pageQuery(where, keys, bound, backward, plan.count + 1, plan.offset),
+    page: pageQuery(source(where, keys, watermarkFilter(cursor?.w)), cursor, backward, plan.count + 1, plan.offset),
     count: { sql: `SELECT count(*) AS n FROM resources r WHERE ${where.sql}`, args: where.args },
   };
 }
@@ -153,6 +169,8 @@ interface KeyExpr {
   numeric: boolean;
   /** The key can change when the resource is updated (everything but `_id`). */
   mutable: boolean;
+  /** Computed by a correlated subquery (parameter keys). */
+  correlated?: boolean;
 }
 
 type KeyValue = string | number | null;
@@ -207,7 +225,7 @@ const CURSOR_SALT = 'forlob-search-cursor-v1';
 
 function decodeCursor(text: string, signature: string, keys: KeyExpr[]): Cursor {
   const invalid = (why: string): never => badRequest(`Invalid paging cursor: ${why}`);
-  const m = /^([A-Za-z0-9_-]{1,4000})\.([A-Za-z0-9_-]{12})$/.exec(text);
+  const m = /^([A-Za-z0-9_-]{1,32768})\.([A-Za-z0-9_-]{12})$/.exec(text);
   if (!m || check(m[1]) !== m[2]) invalid('not a cursor from this server');
   let c: Cursor;
   try {
@@ -237,7 +255,7 @@ function decodeCursor(text: string, signature: string, keys: KeyExpr[]): Cursor 
  * position's own row, when the cursor says so). NULLs (no value) sort last in both directions.
  * The first key also gets a redundant plain range bound, so an index on it can serve the search.
  */
-function keysetFilter(keys: KeyExpr[], c: Cursor, side: 'after' | 'before'): Frag {
+function keysetFilter(keys: KeyExpr[], c: Cursor, side: 'after' | 'before', rid = 'r.rid'): Frag {
   const alts: Frag[] = [];
   const prefix: Frag[] = [];
   for (let i = 0; i < keys.length; i++) {
@@ -247,7 +265,7 @@ function keysetFilter(keys: KeyExpr[], c: Cursor, side: 'after' | 'before'): Fra
     prefix.push(v === null ? { sql: `${k.sql} IS NULL`, args: [...k.args] } : { sql: `${k.sql} = ?`, args: [...k.args, v] });
   }
   const op = side === 'after' ? (c.i ? '>=' : '>') : c.i ? '<=' : '<';
-  alts.push(and([...prefix, { sql: `r.rid ${op} ?`, args: [c.r] }]));
+  alts.push(and([...prefix, { sql: `${rid} ${op} ?`, args: [c.r] }]));
   const keyset = or(alts);
   if (keys.length > 0 && !keys[0].nullable && c.k[0] !== null) {
     // Sargable: a first key that is a plain column (`_id`, `_lastUpdated`).
@@ -280,9 +298,46 @@ function watermarkFilter(watermark: number | undefined): Frag {
   return { sql: 'r.rid NOT IN (SELECT rid FROM versions WHERE seq > ?)', args: [watermark] };
 }
 
-function pageQuery(where: Frag, keys: KeyExpr[], bound: Frag, backward: boolean, limit: number, offset: number): { sql: string; args: unknown[] } {
+/**
+ * The rows to page over. With keys computed by correlated subqueries (parameter sorts), the
+ * matching rows and their keys are materialised first, so each key is computed once per row rather
+ * than once per mention in the cursor condition; column keys stay inline (index-driven).
+ */
+interface Source {
+  prefix: string;
+  args: unknown[];
+  from: string;
+  where: Frag;
+  keys: KeyExpr[];
+  rid: string;
+  select: string;
+  /** The same rows with inline keys (for existence probes). */
+  inline: Source;
+}
+
+function source(where: Frag, keys: KeyExpr[], wm: Frag, inline = false): Source {
+  const filter = and([where, wm]);
   const select = keys.map((k, i) => `, ${k.sql} AS k${i}`).join('');
-  const order = keys
+  if (!inline && keys.some((k) => k.correlated)) {
+    return {
+      prefix: `WITH m AS MATERIALIZED (SELECT r.rid AS rid${select} FROM resources r WHERE ${filter.sql}) `,
+      args: [...keys.flatMap((k) => k.args), ...filter.args],
+      from: 'm',
+      where: TRUE,
+      keys: keys.map((k, i) => ({ ...k, sql: `m.k${i}`, args: [] })),
+      rid: 'm.rid',
+      select: keys.map((_, i) => `, m.k${i} AS k${i}`).join(''),
+      inline: source(where, keys, wm, true),
+    };
+  }
+  const src = { prefix: '', args: keys.flatMap((k) => k.args), from: 'resources r', where: filter, keys, rid: 'r.rid', select } as Source;
+  src.inline = src;
+  return src;
+}
+
+function pageQuery(src: Source, cursor: Cursor | undefined, backward: boolean, limit: number, offset: number): { sql: string; args: unknown[] } {
+  const bound = cursor ? keysetFilter(src.keys, cursor, backward ? 'before' : 'after', src.rid) : TRUE;
+  const order = src.keys
     .map((k, i) => {
       const desc = k.descending !== backward;
       // NULLs last in the real order: first when read backwards.
@@ -290,17 +345,33 @@ function pageQuery(where: Frag, keys: KeyExpr[], bound: Frag, backward: boolean,
       return `k${i}${desc ? ' DESC' : ''}${nulls}, `;
     })
     .join('');
-  const filter = and([where, bound]);
+  const filter = and([src.where, bound]);
   return {
-    sql: `SELECT r.rid AS rid${select} FROM resources r WHERE ${filter.sql} ORDER BY ${order}r.rid${backward ? ' DESC' : ''} LIMIT ? OFFSET ?`,
-    args: [...keys.flatMap((k) => k.args), ...filter.args, limit, offset],
+    sql:
+      `${src.prefix}SELECT ${src.rid} AS rid${src.select} FROM ${src.from} WHERE ${filter.sql} ` +
+      `ORDER BY ${order}${src.rid}${backward ? ' DESC' : ''} LIMIT ? OFFSET ?`,
+    args: [...src.args, ...filter.args, limit, offset],
   };
 }
 
-function exists(db: Database, where: Frag, bound: Frag, wm: Frag): boolean {
-  const filter = and([where, bound, wm]);
+/** Whether the row `rid` is (still) among the rows paged over. */
+function rowMatches(db: Database, page: Source, rid: number): boolean {
+  const src = page.inline;
+  const filter = and([{ sql: `${src.rid} = ?`, args: [rid] }, src.where]);
   if (filter === FALSE) return false;
-  return cached(db, `SELECT 1 AS x FROM resources r WHERE ${filter.sql} LIMIT 1`).get(...filter.args) !== undefined;
+  return cached(db, `SELECT 1 AS x FROM ${src.from} WHERE ${filter.sql}`).get(...filter.args) !== undefined;
+}
+
+/**
+ * Whether any row lies beyond position `c` on `side`. Keys stay inline (not materialised): the
+ * probe stops at the first row found, usually at once.
+ */
+function exists(db: Database, page: Source, c: Cursor, side: 'after' | 'before'): boolean {
+  const src = page.inline;
+  const filter = and([src.where, keysetFilter(src.keys, c, side, src.rid)]);
+  if (filter === FALSE) return false;
+  const args = src.prefix ? [...src.args, ...filter.args] : filter.args;
+  return cached(db, `${src.prefix}SELECT 1 AS x FROM ${src.from} WHERE ${filter.sql} LIMIT 1`).get(...args) !== undefined;
 }
 
 interface VersionRow {
@@ -455,6 +526,8 @@ class Compiler {
         return this.indexIn(alias, types, c.code, 'uri', c.any.map(uriFrag), false);
       case 'missing':
         return this.indexIn(alias, types, c.code, c.table, undefined, c.missing);
+      case 'composite':
+        return this.indexIn(alias, types, c.code, 'composite', c.any.map((m) => this.compositeFrag(m)), false);
       case 'chain':
         return this.chain(alias, types, c.code, c.targetTypes, c.where);
       case 'has':
@@ -507,6 +580,35 @@ class Compiler {
         `AND ${t}.type = ${x}.target_type AND ${t}.id = ${x}.target_id)`,
       args: [...source.args, ...pidF.args],
     };
+  }
+
+  /**
+   * All parts of a composite value on one idx_composite row (one element): component k's match on
+   * the generic columns sk, vk, nk, lok, hik (see schema.ts), by renaming the columns of the
+   * per-type comparisons.
+   */
+  private compositeFrag(m: CompositeMatch): Frag {
+    return and(
+      m.parts.map((p, i) => {
+        const k = i + 1;
+        switch (p.type) {
+          case 'token':
+            return renamed(tokenFrag(p.match), { value: `v${k}`, system: `s${k}` });
+          case 'string':
+            return renamed(stringFrag(p.match), { norm: `v${k}` });
+          case 'date':
+            return this.dateFrag(p.match, `lo${k}`, `hi${k}`);
+          case 'number':
+            return renamed(numberFrag(p.match), { value: `n${k}` });
+          case 'quantity':
+            return renamed(quantityFrag(p.match), { value: `n${k}`, system: `s${k}`, unit: `v${k}` });
+          case 'reference':
+            return renamed(referenceFrag(p.match), { target_id: `v${k}`, target_type: `s${k}`, url: `v${k}` });
+          case 'uri':
+            return renamed(uriFrag(p.match), { value: `v${k}` });
+        }
+      }),
+    );
   }
 
   /** Range comparison of an index row [lo, hi) against a search range (see the header comment). */
@@ -589,10 +691,11 @@ class Compiler {
         continue;
       }
       const col = sortColumn(k.table, descending);
-      // Served by the (rid, pid, value) index: one index-only lookup per row.
-      const pidF = this.pidFrag(pids, 'pid');
+      // `+pid`: look the resource's rows up by the (rid, pid, value) index (index-only), never by
+      // the (pid, value) index, whose min/max shortcut would scan all rows of the parameter.
+      const pidF = this.pidFrag(pids, '+pid');
       const sql = `(SELECT ${descending ? 'max' : 'min'}(${col}) FROM idx_${k.table} WHERE rid = ${alias}.rid AND ${pidF.sql})`;
-      out.push({ sql, args: pidF.args, descending, nullable: true, numeric, mutable: true });
+      out.push({ sql, args: pidF.args, descending, nullable: true, numeric, mutable: true, correlated: true });
     }
     return out;
   }
@@ -638,6 +741,8 @@ function sortColumn(table: IndexTable, descending: boolean): string {
       return "coalesce(target_type || '/' || target_id, url)";
     case 'uri':
       return 'value';
+    case 'composite':
+      return 'v1';
   }
 }
 
@@ -730,6 +835,13 @@ function uriAncestors(uri: string): string[] {
     out.push(cur);
   }
   return out;
+}
+
+/** A comparison on one index table's columns, on other column names (the per-type frags name only columns). */
+function renamed(f: Frag, columns: Record<string, string>): Frag {
+  if (f === TRUE || f === FALSE) return f;
+  const re = new RegExp(`\\b(${Object.keys(columns).join('|')})\\b`, 'g');
+  return { sql: f.sql.replace(re, (c) => columns[c]), args: f.args };
 }
 
 function marks(n: number): string {

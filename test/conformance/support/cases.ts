@@ -126,6 +126,9 @@ function tokenCases(param: ParamDef, items: Item[], total: number, make: Make): 
     cases.push(make('system|', 'positive', { t: 'token', system: sys.system }));
     cases.push(make('other-system|code', 'negative', { t: 'token', system: 'http://example.org/no-such-system', code: sys.code }));
   }
+  const danish = withSystem.filter((t) => /^urn:oid:1\.2\.208\.|sid\/icd-10$|^http:\/\/forlob\.example\//.test(t.system!));
+  const dk = choose(danish, (t) => count((u) => u.system === t.system && u.code === t.code), total);
+  if (dk && dk !== sys) cases.push(make('system|code (CPR / ICD-10 / local system)', 'positive', { t: 'token', system: dk.system, code: dk.code }));
   // `|code` (explicitly no system): only where the spec is clear — Coding/Identifier without a
   // system, or boolean/string/id/uri values (primitive `code` has an implicit system).
   if (param.code !== '_id') {
@@ -139,15 +142,15 @@ function tokenCases(param: ParamDef, items: Item[], total: number, make: Make): 
   return { cases };
 }
 
-/** Transliterate the way a Danish user types without æ/ø/å and accents. */
-function typedWithout(s: string): string {
+/** Transliterate the way a Danish user types without æ/ø/å (å as "aa" or "a") and accents. */
+function typedWithout(s: string, aa = true): string {
   return s
     .replace(/Æ/g, 'Ae')
     .replace(/æ/g, 'ae')
     .replace(/Ø/g, 'O')
     .replace(/ø/g, 'o')
-    .replace(/Å/g, 'Aa')
-    .replace(/å/g, 'aa')
+    .replace(/Å/g, aa ? 'Aa' : 'A')
+    .replace(/å/g, aa ? 'aa' : 'a')
     .normalize('NFD')
     .replace(/\p{M}/gu, '');
 }
@@ -165,15 +168,14 @@ function stringCases(items: Item[], total: number, make: Make): Derived {
   if (full) cases.push(make('whole value, upper case', 'positive', { t: 'string', value: full.toUpperCase() }));
   const accented = all.find((s) => /[^\x00-\x7f]/.test(s) && /[æøåÆØÅ]/.test(s)) ?? all.find((s) => /[^\x00-\x7f]/.test(s));
   if (accented) {
-    cases.push(make('without Danish letters/accents', 'positive', { t: 'string', value: typedWithout(accented) }));
+    cases.push(make('without Danish letters/accents (å as aa)', 'positive', { t: 'string', value: typedWithout(accented) }));
+    if (/[åÅ]/.test(accented)) cases.push(make('without Danish letters (å as a)', 'positive', { t: 'string', value: typedWithout(accented, false) }));
     cases.push(make('as written (Danish/accented)', 'positive', { t: 'string', value: accented.toLowerCase() }));
   }
   if (full) cases.push(make('value + extra characters', 'negative', { t: 'string', value: `${full}qx` }));
   cases.push(make('unknown text', 'negative', { t: 'string', value: 'Zqxwv' }));
   return { cases };
 }
-
-const DAY = 86_400_000;
 
 function isoDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
@@ -206,13 +208,14 @@ function dateCases(items: Item[], total: number, make: Make): Derived {
   for (const prefix of ['ge', 'le', 'gt', 'lt', 'ne', 'sa', 'eb'] as Prefix[]) {
     cases.push(make(`${prefix} pivot day`, 'positive', { t: 'date', prefix, text: pivot }));
   }
+  cases.push(make('ge dateTime with +01:00 offset', 'positive', { t: 'date', prefix: 'ge', text: `${pivot}T12:30:00+01:00` }));
+  cases.push(make('lt dateTime in UTC', 'positive', { t: 'date', prefix: 'lt', text: `${pivot}T23:59:59Z` }));
   const month = pivot.slice(0, 7);
   cases.push(make('ge pivot month', 'positive', { t: 'date', prefix: 'ge', text: month }));
   cases.push(make('lt pivot year', 'positive', { t: 'date', prefix: 'lt', text: pivot.slice(0, 4) }));
   cases.push(make('eq far past day', 'negative', { t: 'date', prefix: 'eq', text: '1812-06-24' }));
   cases.push(make('lt far past', 'negative', { t: 'date', prefix: 'lt', text: '1800' }));
   cases.push(make('gt far future', 'negative', { t: 'date', prefix: 'gt', text: '2999-12-31' }));
-  void DAY;
   if (!eq) return { cases, noData: 'no eq value found' };
   return { cases };
 }
@@ -236,6 +239,11 @@ function quantityCases(items: Item[], total: number, make: Make): Derived {
   const eqCount = (q: (typeof all)[number]): number => make('', 'positive', { t: 'quantity', prefix: 'eq', number: text(q.value) }).expected.length;
   const pick = choose(all, eqCount, total)!;
   cases.push(make('number', 'positive', { t: 'quantity', prefix: 'eq', number: text(pick.value) }));
+  // Implicit precision of the search value: "7" matches 7.2 (range [6.5, 7.5)).
+  const fractional = all.find((q) => !Number.isInteger(q.value) && Math.abs(q.value - Math.round(q.value)) < 0.45);
+  if (fractional) cases.push(make('integer value matching a decimal (implicit precision)', 'positive', { t: 'quantity', prefix: 'eq', number: String(Math.round(fractional.value)) }));
+  const integral = all.find((q) => Number.isInteger(q.value));
+  if (integral) cases.push(make('more decimals than the value (precision narrower)', 'positive', { t: 'quantity', prefix: 'eq', number: `${integral.value}.00` }));
   const withUnit = all.find((q) => q.system && q.code) ?? undefined;
   if (withUnit) {
     cases.push(make('number|system|code', 'positive', { t: 'quantity', prefix: 'eq', number: text(withUnit.value), system: withUnit.system, code: withUnit.code }));
@@ -271,7 +279,9 @@ function referenceCases(items: Item[], total: number, base: string, make: Make):
     cases.push(make('absolute URL on this server', 'positive', { t: 'reference', url: `${base}/${local.type}/${local.id}` }));
     cases.push(make('Type/unknown id', 'negative', { t: 'reference', type: local.type, id: NONE }));
   }
-  const urls = uniq(all.filter((r) => r.kind === 'url'), (r) => (r.kind === 'url' ? r.url : ''));
+  // Relative canonicals (e.g. `Measure/x` in relatedArtifact.resource of some R4 examples) are not
+  // used as queries: canonical references must be absolute, and `Type/id` is a local reference.
+  const urls = uniq(all.filter((r) => r.kind === 'url' && /^[a-z][a-z0-9+.-]*:/i.test(r.url)), (r) => (r.kind === 'url' ? r.url : ''));
   const url = choose(urls, (r) => (r.kind === 'url' ? count({ t: 'reference', url: r.url }) : 0), total);
   if (url && url.kind === 'url') {
     cases.push(make('absolute URL / canonical', 'positive', { t: 'reference', url: url.url }));

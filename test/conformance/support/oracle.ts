@@ -116,9 +116,19 @@ export function paramsFor(type: string): ParamDef[] {
 // FHIRPath evaluation
 // ---------------------------------------------------------------------------------------------
 
-/** `x.where(resolve() is T)` → a test on the literal reference's type. */
-export function withoutResolve(expr: string): string {
-  return expr.replace(
+/**
+ * Prepare an R4 expression for fhirpath.js:
+ * - `x.where(resolve() is T)` → a test on the literal reference's type prefix;
+ * - `(x as T)` and `x.as(T)` → `x.ofType(T)`: fhirpath.js (per the normative FHIRPath) raises an
+ *   error for `as` on a collection of more than one item, while R4's definitions use it as a filter
+ *   over repeating elements (e.g. `Observation.component.value as CodeableConcept`); R5 rewrote the
+ *   same definitions with `ofType()`.
+ */
+export function prepare(expr: string): string {
+  return expr
+    .replace(/\(\s*([A-Za-z][\w.]*)\s+as\s+([A-Za-z]+)\s*\)/g, '$1.ofType($2)')
+    .replace(/\.as\(([A-Za-z]+)\)/g, '.ofType($1)')
+    .replace(
     /\.where\(\s*resolve\(\)\s+is\s+([A-Za-z]+)\s*\)/g,
     (_m, t: string) => `.where(reference.startsWith('${t}/') or reference.contains('/${t}/'))`,
   );
@@ -143,12 +153,21 @@ function compileExpr(expr: string, base?: string): (r: any) => any[] {
   return f;
 }
 
-/** Evaluate an expression (already restricted to one type) on a resource or on a part at `base`. */
+/**
+ * Evaluate an expression (already restricted to one type) on a resource or on a part at `base`.
+ * Top-level union members are evaluated one by one and concatenated: a search parameter's values
+ * are a bag, and fhirpath.js's `|` (which de-duplicates with deep equality) throws on Quantities
+ * with a comparator.
+ */
 export function evaluate(expr: string, resource: Json, base?: string): TypedValue[] {
-  const nodes = compileExpr(withoutResolve(expr), base)(resource);
-  const types = fhirpath.types(nodes);
-  const values = fhirpath.resolveInternalTypes(nodes) as any[];
-  return values.map((value, i) => ({ type: String(types[i] ?? '').replace(/^(FHIR|System)\./, ''), value }));
+  const out: TypedValue[] = [];
+  for (const member of splitUnion(prepare(expr))) {
+    const nodes = compileExpr(member, base)(resource);
+    const types = fhirpath.types(nodes);
+    const values = fhirpath.resolveInternalTypes(nodes) as any[];
+    values.forEach((value, i) => out.push({ type: String(types[i] ?? '').replace(/^(FHIR|System)\./, ''), value }));
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -516,8 +535,7 @@ export function matches(param: ParamDef, values: TypedValue[], q: Query, serverB
     case 'reference': {
       // An absolute URL under this server's base is the same as the relative reference.
       const local = q.url !== undefined && q.url.startsWith(`${serverBase}/`) ? /^([A-Z][A-Za-z]+)\/([^/|]+)$/.exec(q.url.slice(serverBase.length + 1)) : null;
-      if (local) q = { t: 'reference', type: local[1], id: local[2] };
-      const rq = q;
+      const rq: Extract<Query, { t: 'reference' }> = local ? { t: 'reference', type: local[1], id: local[2] } : q;
       return references(values, serverBase).some((r) => {
         if (rq.url !== undefined) return r.kind === 'url' && (r.url === rq.url || (!rq.url.includes('|') && r.unversioned === rq.url));
         if (r.kind !== 'local') return false;
