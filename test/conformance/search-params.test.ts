@@ -83,16 +83,17 @@ describe('search parameters against the FHIRPath oracle', () => {
   for (const type of SEARCH_TYPES) {
     describe(type, () => {
       for (const param of paramsFor(type)) {
-        it(`${type}?${param.code} (${param.type})`, async (ctx) => {
-          const result: Result = { type, code: param.code, paramType: param.type, status: 'pass', cases: 0, ambiguous: 0, failures: [] };
-          results.push(result);
-          if (!param.expression) {
-            result.status = 'no-expression';
-            result.note = 'no FHIRPath expression in the definition: outside this oracle';
-            ctx.skip(result.note);
-          }
+        const result: Result = { type, code: param.code, paramType: param.type, status: 'pass', cases: 0, ambiguous: 0, failures: [] };
+        results.push(result);
+        if (!param.expression) {
+          // Outside this oracle (e.g. _text, _content, _query): listed in the summary, not tested.
+          result.status = 'no-expression';
+          result.note = 'no FHIRPath expression in the definition: outside this oracle';
+          continue;
+        }
+        it(`${type}?${param.code} (${param.type})`, async () => {
           await runParam(server.base, loaded, type, param, result);
-          if (result.status === 'unsupported') ctx.skip(result.note);
+          expect(result.status, result.note).not.toBe('unsupported');
           expect(result.failures, result.failures.join('\n\n')).toEqual([]);
         });
       }
