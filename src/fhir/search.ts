@@ -30,6 +30,8 @@ export async function search(ctx: FhirContext, req: FhirRequest): Promise<FhirRe
     defaultCount: ctx.config.defaultCount,
     maxCount: ctx.config.maxCount,
     baseUrl: ctx.config.baseUrl,
+    // Counting costs as much as the matches: only on request (_total=accurate), or for free below.
+    defaultTotal: 'none',
   });
   if (unknown.length && parsePrefer(req.headers.prefer).handling === 'strict')
     badRequest(`Unknown or unsupported search parameter(s): ${unknown.join(', ')}`);
@@ -42,6 +44,9 @@ export async function search(ctx: FhirContext, req: FhirRequest): Promise<FhirRe
   else if (after !== undefined) plan.page = { after };
   else if (before !== undefined) plan.page = { before };
   const page = await reader(ctx).search(plan);
+  // A first page that holds every match gives the exact total without a count query.
+  if (page.total === undefined && !plan.page && plan.offset === 0 && page.next === undefined && query._total?.[0] !== 'none')
+    page.total = page.versions.length;
 
   const base = searchBase(ctx, req);
   const linkQuery = Object.fromEntries(Object.entries(query).filter(([k]) => !PAGING.has(k) && k !== '_count'));

@@ -107,6 +107,30 @@ const migrations: string[] = [
   CREATE INDEX idx_composite_first ON idx_composite (pid, v1, s1, rid);
   CREATE INDEX idx_composite_rid ON idx_composite (rid);
   `,
+
+  // 3: date statistics per parameter, so a date condition becomes a bounded range scan on lo
+  // (see dateBounds in search-sql.ts). Kept up to date on write (never narrowed: deletes leave the
+  // bounds as loose as they were, which stays correct). Over rows with both ends bounded
+  // (lo > MIN_DATE, hi < MAX_DATE): max_span = max(0, max(hi - lo)), min_span = min(0, min(hi - lo));
+  // open = 1 when some row has an open end (searched separately); max_rows = most rows of the
+  // parameter on one resource (1: two conditions on it must hold on the same row).
+  `
+  CREATE TABLE date_stats (
+    pid INTEGER PRIMARY KEY,
+    max_rows INTEGER NOT NULL,
+    min_span INTEGER NOT NULL,
+    max_span INTEGER NOT NULL,
+    open INTEGER NOT NULL
+  );
+  INSERT INTO date_stats (pid, max_rows, min_span, max_span, open)
+  SELECT pid, max(n), min(mn), max(mx), max(op) FROM (
+    SELECT pid, rid, count(*) AS n,
+      min(0, coalesce(min(CASE WHEN lo > -8.64e15 AND hi < 8.64e15 THEN hi - lo END), 0)) AS mn,
+      max(0, coalesce(max(CASE WHEN lo > -8.64e15 AND hi < 8.64e15 THEN hi - lo END), 0)) AS mx,
+      max(CASE WHEN lo > -8.64e15 AND hi < 8.64e15 THEN 0 ELSE 1 END) AS op
+    FROM idx_date GROUP BY pid, rid
+  ) GROUP BY pid;
+  `,
 ];
 
 /** The schema version this code migrates to. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import { badRequest } from '../../fhir/errors.js';
-import { escapeLike, foldString, MAX_CHAR } from '../../search/normalize.js';
+import { escapeLike, foldString, MAX_CHAR, MAX_DATE, MIN_DATE } from '../../search/normalize.js';
 import type {
   CompositeMatch,
   Condition,
@@ -66,9 +66,16 @@ import type { ParamIds } from './param-ids.js';
  * rest of it (a new search from the first page finds them).
  */
 export function runSearch(db: Database, params: ParamIds, plan: SearchPlan): SearchPage {
+  // One read transaction: the date statistics and selectivity probes the compiler reads, the page,
+  // the existence probes and the count all see the same snapshot.
+  return db.inTransaction ? search(db, params, plan) : db.transaction(() => search(db, params, plan)).deferred();
+}
+
+function search(db: Database, params: ParamIds, plan: SearchPlan): SearchPage {
   const c = new Compiler(db, params);
-  const where = c.resourceFilter('r', plan.types, plan.where);
   const keys = c.sortKeys('r', plan.types, plan.sort);
+  const where = c.resourceFilter('r', plan.types, plan.where, pageMode(plan, keys));
+  const rowWhere = c.resourceFilter('r', plan.types, plan.where, { kind: 'row' });
   const signature = sortSignature(plan.sort);
   const page: SearchPage = { versions: [] };
 
@@ -83,7 +90,7 @@ export function runSearch(db: Database, params: ParamIds, plan: SearchPlan): Sea
   // inherit it from their cursor. Only orders with mutable keys need it (see keysetFilter).
   const mutable = keys.some((k) => k.mutable);
   const watermark = mutable ? (cursor ? cursor.w : maxSeq(db)) : undefined;
-  const src = source(where, keys, watermarkFilter(cursor ? watermark : undefined));
+  const src = source(where, keys, watermarkFilter(cursor ? watermark : undefined), rowWhere);
 
   if (plan.count > 0) {
     const q = pageQuery(src, cursor, backward, plan.count + 1, plan.offset);
@@ -126,8 +133,9 @@ export function runSearch(db: Database, params: ParamIds, plan: SearchPlan): Sea
     if (plan.count > 0 && !cursor && plan.offset === 0 && page.next === undefined) {
       page.total = page.versions.length; // the whole result fits on the first page
     } else {
-      const sql = `SELECT count(*) AS n FROM resources r WHERE ${where.sql}`;
-      page.total = (cached(db, sql).get(...where.args) as { n: number }).n;
+      const all = c.resourceFilter('r', plan.types, plan.where, { kind: 'all' });
+      const sql = `SELECT count(*) AS n FROM resources r WHERE ${all.sql}`;
+      page.total = (cached(db, sql).get(...all.args) as { n: number }).n;
     }
   }
   return page;
@@ -140,8 +148,10 @@ export function compileSearch(
   plan: SearchPlan,
 ): { page: { sql: string; args: unknown[] }; count: { sql: string; args: unknown[] } } {
   const c = new Compiler(db, params);
-  const where = c.resourceFilter('r', plan.types, plan.where);
   const keys = c.sortKeys('r', plan.types, plan.sort);
+  const where = c.resourceFilter('r', plan.types, plan.where, pageMode(plan, keys));
+  const rowWhere = c.resourceFilter('r', plan.types, plan.where, { kind: 'row' });
+  const all = c.resourceFilter('r', plan.types, plan.where, { kind: 'all' });
   let cursor: Cursor | undefined;
   let backward = false;
   if (plan.page) {
@@ -149,9 +159,19 @@ export function compileSearch(
     cursor = decodeCursor('before' in plan.page ? plan.page.before : plan.page.after, sortSignature(plan.sort), keys);
   }
   return {
-    page: pageQuery(source(where, keys, watermarkFilter(cursor?.w)), cursor, backward, plan.count + 1, plan.offset),
-    count: { sql: `SELECT count(*) AS n FROM resources r WHERE ${where.sql}`, args: where.args },
+    page: pageQuery(source(where, keys, watermarkFilter(cursor?.w), rowWhere), cursor, backward, plan.count + 1, plan.offset),
+    count: { sql: `SELECT count(*) AS n FROM resources r WHERE ${all.sql}`, args: all.args },
   };
+}
+
+/**
+ * How the page query finds its rows: from the most selective condition, or (an order read straight
+ * off an index, with one broad condition) by walking the order and checking each row, which stops
+ * after the page's rows. Orders by parameter keys read all matches anyway.
+ */
+function pageMode(plan: SearchPlan, keys: KeyExpr[]): FilterMode {
+  if (keys.some((k) => k.correlated)) return { kind: 'all' };
+  return { kind: 'page', rows: plan.count + 1 + plan.offset };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -313,10 +333,13 @@ interface Source {
   select: string;
   /** The same rows with inline keys (for existence probes). */
   inline: Source;
+  /** The filter with every condition checked on the row itself (for probes of one rid). */
+  row: Frag;
 }
 
-function source(where: Frag, keys: KeyExpr[], wm: Frag, inline = false): Source {
+function source(where: Frag, keys: KeyExpr[], wm: Frag, rowWhere: Frag, inline = false): Source {
   const filter = and([where, wm]);
+  const row = and([rowWhere, wm]);
   const select = keys.map((k, i) => `, ${k.sql} AS k${i}`).join('');
   if (!inline && keys.some((k) => k.correlated)) {
     return {
@@ -327,10 +350,11 @@ function source(where: Frag, keys: KeyExpr[], wm: Frag, inline = false): Source 
       keys: keys.map((k, i) => ({ ...k, sql: `m.k${i}`, args: [] })),
       rid: 'm.rid',
       select: keys.map((_, i) => `, m.k${i} AS k${i}`).join(''),
-      inline: source(where, keys, wm, true),
+      inline: source(where, keys, wm, rowWhere, true),
+      row,
     };
   }
-  const src = { prefix: '', args: keys.flatMap((k) => k.args), from: 'resources r', where: filter, keys, rid: 'r.rid', select } as Source;
+  const src = { prefix: '', args: keys.flatMap((k) => k.args), from: 'resources r', where: filter, keys, rid: 'r.rid', select, row } as Source;
   src.inline = src;
   return src;
 }
@@ -357,7 +381,7 @@ function pageQuery(src: Source, cursor: Cursor | undefined, backward: boolean, l
 /** Whether the row `rid` is (still) among the rows paged over. */
 function rowMatches(db: Database, page: Source, rid: number): boolean {
   const src = page.inline;
-  const filter = and([{ sql: `${src.rid} = ?`, args: [rid] }, src.where]);
+  const filter = and([{ sql: `${src.rid} = ?`, args: [rid] }, src.row]);
   if (filter === FALSE) return false;
   return cached(db, `SELECT 1 AS x FROM ${src.from} WHERE ${filter.sql}`).get(...filter.args) !== undefined;
 }
@@ -438,6 +462,77 @@ const FALSE: Frag = { sql: '0', args: [] };
 
 const DAY = 86_400_000;
 
+/** Estimates count index rows up to this many (see Compiler.estimate). */
+const CAP = 2000;
+/** How long a probe's count is reused (ms); an estimate only steers the plan, never the result. */
+const PROBE_TTL = 10_000;
+const TYPE_COUNT_TTL = 60_000;
+
+/** How a filter is compiled (see Compiler.resourceFilter). */
+type FilterMode = { kind: 'all' } | { kind: 'page'; rows: number } | { kind: 'row' };
+
+/** A condition (or several date conditions on one row) that could drive the search. */
+interface Candidate {
+  conditions: Condition[];
+  frag(alias: string): Frag;
+  estimate(): number;
+  est?: number;
+}
+
+interface DateStats {
+  maxRows: number;
+  /** min(0, smallest hi - lo) and max(0, largest hi - lo) over rows with both ends bounded. */
+  minSpan: number;
+  maxSpan: number;
+  open: boolean;
+}
+
+/**
+ * The range of `lo` an index row [lo, hi) can have when it satisfies `r` (a superset), given that
+ * hi - lo lies within [minSpan, maxSpan] for rows with both ends bounded (rows with an open end are
+ * searched separately): hi > X implies lo > X - maxSpan, hi <= X implies lo <= X - minSpan.
+ */
+function dateBounds(r: DateRange, st: DateStats, width: number): [number, number] {
+  switch (r.prefix) {
+    case 'eq':
+      return [r.lo, r.hi - st.minSpan];
+    case 'ne':
+      return [-Infinity, Infinity];
+    case 'gt':
+      return [r.hi - st.maxSpan, Infinity];
+    case 'lt':
+      return [-Infinity, r.lo];
+    case 'ge':
+      return [Math.min(r.lo, r.hi - st.maxSpan), Infinity];
+    case 'le':
+      return [-Infinity, Math.max(r.lo, r.hi - st.minSpan)];
+    case 'sa':
+      return [r.hi, Infinity];
+    case 'eb':
+      return [-Infinity, r.lo - st.minSpan];
+    case 'ap':
+      // Overlap with S widened by `width` on both sides (see Compiler.dateFrag).
+      return [r.lo - width - st.maxSpan, r.hi + width];
+  }
+}
+
+const probeCaches = new WeakMap<Database, Map<string, { n: number; at: number }>>();
+
+/** `sql` (a `SELECT count(*) AS n ...`), its result reused for `ttl` ms. */
+function probe(db: Database, sql: string, args: unknown[], ttl = PROBE_TTL): number {
+  let cache = probeCaches.get(db);
+  if (!cache) probeCaches.set(db, (cache = new Map()));
+  const key = `${sql}\u0000${JSON.stringify(args)}`;
+  const now = Date.now();
+  const hit = cache.get(key);
+  if (hit && now - hit.at < ttl) return hit.n;
+  const n = (cached(db, sql).get(...args) as { n: number }).n;
+  cache.delete(key);
+  cache.set(key, { n, at: now });
+  if (cache.size > 2000) cache.delete(cache.keys().next().value as string);
+  return n;
+}
+
 class Compiler {
   private aliasCounter = 0;
   private readonly now = Date.now();
@@ -451,17 +546,293 @@ class Compiler {
     return `t${++this.aliasCounter}`;
   }
 
-  /** `alias` is a row of `resources`: not deleted, of `types`, matching all `conditions`. */
-  resourceFilter(alias: string, types: string[], conditions: Condition[]): Frag {
+  /**
+   * `alias` is a row of `resources`: not deleted, of `types`, matching all `conditions`.
+   *
+   * `all` / `page`: one condition, the most selective by estimate (see `estimate`), drives as
+   * `alias.rid IN (SELECT rid FROM idx_x WHERE pid = ? AND ...)` (SQLite materialises the list
+   * once, in rid order); every other condition is a per-row check (`EXISTS (SELECT 1 FROM idx_x x
+   * WHERE x.rid = alias.rid AND +x.pid = ? AND ...)`, over the (rid, pid, value...) index), so the
+   * work follows the smallest list, not the largest. Date conditions on one single-valued parameter
+   * drive together as one bounded range scan on `lo` (see dateDriver). A positive `_id` drives
+   * through the (type, id) index. `page` may instead walk the type's index in the page order and
+   * check each row, when one broad condition makes that stop early (see walks). `row`: the row is
+   * already fixed (a probe of one rid, the inside of a chain or `_has` check): every condition is a
+   * per-row check.
+   */
+  resourceFilter(alias: string, types: string[], conditions: Condition[], mode: FilterMode = { kind: 'all' }): Frag {
     const parts: Frag[] = [{ sql: `${alias}.deleted = 0`, args: [] }];
-    // With a selective index condition, SQLite should drive from it (rid lookups) rather than scan all
-    // resources of the type through the (type, last_updated) index: a unary `+` keeps it from using
-    // the type index. With `_id` (the (type, id) index) or no index condition, the type index is best.
-    const typeCol = drivesByIndex(conditions) ? `+${alias}.type` : `${alias}.type`;
-    if (types.length === 1) parts.push({ sql: `${typeCol} = ?`, args: [types[0]] });
-    else if (types.length > 1) parts.push({ sql: `${typeCol} IN (${marks(types.length)})`, args: [...types] });
-    for (const c of conditions) parts.push(this.condition(alias, types, c));
+    const typeFilter = (col: string): Frag =>
+      types.length === 1
+        ? { sql: `${col} = ?`, args: [types[0]] }
+        : types.length > 1
+          ? { sql: `${col} IN (${marks(types.length)})`, args: [...types] }
+          : TRUE;
+    let driver: Candidate | undefined;
+    if (mode.kind !== 'row' && !conditions.some((c) => c.kind === 'id' && !c.not)) {
+      const candidates = this.candidates(types, conditions);
+      if (candidates.length > 0) {
+        const est = (c: Candidate) => (c.est ??= c.estimate());
+        driver = candidates.length === 1 ? candidates[0] : candidates.reduce((best, c) => (est(c) < est(best) ? c : best));
+        if (mode.kind === 'page' && candidates.length === 1 && this.walks(types, est(driver), mode.rows)) driver = undefined;
+      }
+    }
+    // With a driving index condition, a unary `+` keeps SQLite from scanning the type index instead.
+    // With `_id` (the (type, id) index) or no driver, the type index is best.
+    parts.push(typeFilter(driver || mode.kind === 'row' ? `+${alias}.type` : `${alias}.type`));
+    if (driver) parts.push(driver.frag(alias));
+    for (const c of conditions) {
+      if (driver?.conditions.includes(c)) continue;
+      parts.push(c.kind === 'id' && !c.not ? this.condition(alias, types, c) : this.check(alias, types, c));
+    }
     return and(parts);
+  }
+
+  /**
+   * Whether walking the type in the page order and checking each row beats listing the matches of
+   * the only (broad) condition: with `est` of `n` rows matching, a page of `rows` needs about
+   * rows * n / est rows checked, against est rows listed.
+   */
+  private walks(types: string[], est: number, rows: number): boolean {
+    if (types.length !== 1 || est < 64) return false;
+    const n = this.typeCount(types[0]);
+    return est * est > 2 * rows * n;
+  }
+
+  /** Live resources of `type` (cached for a while: an estimate). */
+  private typeCount(type: string): number {
+    return probe(this.db, 'SELECT count(*) AS n FROM resources WHERE type = ? AND deleted = 0', [type], TYPE_COUNT_TTL);
+  }
+
+  /** The conditions that can drive a search (positive index conditions), with their estimates. */
+  private candidates(types: string[], conditions: Condition[]): Candidate[] {
+    const out: Candidate[] = [];
+    type DateCondition = Extract<Condition, { kind: 'date' }>;
+    const dates = new Map<string, DateCondition[]>();
+    for (const c of conditions) {
+      if (!drives(c)) continue;
+      if (c.kind === 'date') {
+        const group = dates.get(c.code);
+        if (group) group.push(c);
+        else dates.set(c.code, [c]);
+        continue;
+      }
+      out.push({ conditions: [c], frag: (alias) => this.condition(alias, types, c), estimate: () => this.estimate(types, c) });
+    }
+    for (const group of dates.values()) {
+      const pids = this.pids(types, group[0].code);
+      const stats = this.dateStats(pids);
+      // A single-valued parameter: all its conditions hold on the one row, so they drive together.
+      const together = stats.maxRows <= 1 ? [group] : group.map((c) => [c]);
+      for (const cs of together) {
+        const ranges = cs.map((c) => c.any);
+        out.push({
+          conditions: cs,
+          frag: (alias) => this.dateDriver(alias, pids, ranges, stats).frag,
+          estimate: () => {
+            const d = this.dateDriver('r', pids, ranges, stats);
+            return d.probe ? probe(this.db, d.probe.sql, d.probe.args) : CAP;
+          },
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Estimated number of resources matching `c` (at most CAP): a count of its index rows bounded by
+   * CAP (cached briefly), for conditions whose index rows are a seek; a guess for the others.
+   */
+  private estimate(types: string[], c: Condition): number {
+    switch (c.kind) {
+      case 'token':
+      case 'reference':
+      case 'uri':
+      case 'number':
+      case 'quantity':
+      case 'string': {
+        const code = c.code;
+        const table: IndexTable = c.kind;
+        if (c.kind === 'string' && c.any.some((m) => m.mode === 'contains')) return CAP;
+        if ((c.kind === 'number' || c.kind === 'quantity') && c.any.some((m) => m.prefix === 'ne')) return CAP;
+        const q = this.indexList(types, code, table, this.alternatives(c));
+        return q ? probe(this.db, `SELECT count(*) AS n FROM (${q.sql} LIMIT ${CAP})`, q.args) : 0;
+      }
+      case 'composite':
+        return CAP / 2;
+      case 'chain':
+        return Math.min(CAP, 4 * this.bestEstimate(c.targetTypes, c.where));
+      case 'has':
+        return this.bestEstimate([c.sourceType], c.where);
+      case 'anyOf':
+        return Math.min(CAP, c.alternatives.reduce((n, a) => n + this.estimate(types, a), 0));
+      case 'date':
+        return CAP; // estimated as a group (candidates)
+      default:
+        return CAP;
+    }
+  }
+
+  private bestEstimate(types: string[], conditions: Condition[]): number {
+    if (conditions.some((c) => c.kind === 'id' && !c.not)) return 1;
+    const cs = this.candidates(types, conditions);
+    return cs.length === 0 ? CAP : Math.min(...cs.map((c) => c.estimate()));
+  }
+
+  private alternatives(c: Condition): Frag[] | undefined {
+    switch (c.kind) {
+      case 'token':
+        return c.any.map(tokenFrag);
+      case 'string':
+        return c.any.map(stringFrag);
+      case 'number':
+        return c.any.map((m) => numberFrag(m));
+      case 'quantity':
+        return c.any.map(quantityFrag);
+      case 'reference':
+        return c.any.map(referenceFrag);
+      case 'uri':
+        return c.any.map(uriFrag);
+      case 'composite':
+        return c.any.map((m) => this.compositeFrag(m));
+      case 'date':
+        return c.any.map((r) => this.dateFrag(r, 'lo', 'hi'));
+      default:
+        return undefined;
+    }
+  }
+
+  /** `SELECT rid FROM idx_<table> WHERE pid ... AND (alt1 OR ...)`; undefined when nothing can match. */
+  private indexList(types: string[], code: string, table: IndexTable, alts: Frag[] | undefined): Frag | undefined {
+    const pids = this.pids(types, code);
+    if (pids.length === 0) return undefined;
+    if (alts !== undefined && alts.length === 0) return undefined;
+    const pidF = this.pidFrag(pids);
+    const match = alts === undefined ? pidF : and([pidF, or(alts)]);
+    if (match === FALSE) return undefined;
+    return { sql: `SELECT rid FROM idx_${table} WHERE ${match.sql}`, args: match.args };
+  }
+
+  /** The widest date statistics over `pids` (schema.ts, migration 3). */
+  private dateStats(pids: number[]): DateStats {
+    const out: DateStats = { maxRows: 0, minSpan: 0, maxSpan: 0, open: false };
+    for (const pid of pids) {
+      const row = cached(this.db, 'SELECT max_rows, min_span, max_span, open FROM date_stats WHERE pid = ?').get(pid) as
+        | { max_rows: number; min_span: number; max_span: number; open: number }
+        | undefined;
+      if (!row) continue;
+      out.maxRows = Math.max(out.maxRows, row.max_rows);
+      out.minSpan = Math.min(out.minSpan, row.min_span);
+      out.maxSpan = Math.max(out.maxSpan, row.max_span);
+      out.open ||= row.open !== 0;
+    }
+    return out;
+  }
+
+  /**
+   * Date conditions (each a list of ORed ranges) that hold on ONE index row, as a driver: a range
+   * scan on (pid, lo) bounded by what the conditions imply for `lo` (dateBounds), plus the exact
+   * comparisons on the row; rows with an open end (no such bound) are found by their own seeks.
+   */
+  private dateDriver(alias: string, pids: number[], conditions: DateRange[][], stats: DateStats): { frag: Frag; probe?: Frag } {
+    if (pids.length === 0 || conditions.some((any) => any.length === 0)) return { frag: FALSE };
+    let lo = -Infinity;
+    let hi = Infinity;
+    for (const any of conditions) {
+      const b = any.map((r) => dateBounds(r, stats, r.prefix === 'ap' ? this.approxWidth(r) : 0));
+      lo = Math.max(lo, Math.min(...b.map((x) => x[0])));
+      hi = Math.min(hi, Math.max(...b.map((x) => x[1])));
+    }
+    const exact = and(conditions.map((any) => or(any.map((r) => this.dateFrag(r, 'lo', 'hi')))));
+    if (exact === FALSE) return { frag: FALSE };
+    const pidF = this.pidFrag(pids);
+    const range: Frag[] = [];
+    if (lo > -Infinity) range.push({ sql: 'lo >= ?', args: [lo] });
+    if (hi < Infinity) range.push({ sql: 'lo <= ?', args: [hi] });
+    const main = and([pidF, ...range, exact]);
+    const branches = [main];
+    if (stats.open && range.length > 0) {
+      branches.push(and([pidF, { sql: 'lo <= ?', args: [MIN_DATE] }, exact]));
+      branches.push(and([pidF, { sql: 'hi >= ?', args: [MAX_DATE] }, exact]));
+    }
+    const sql = branches.map((b) => `SELECT rid FROM idx_date WHERE ${b.sql}`).join(' UNION ');
+    return {
+      frag: { sql: `${alias}.rid IN (${sql})`, args: branches.flatMap((b) => b.args) },
+      probe: { sql: `SELECT count(*) AS n FROM (${sql} LIMIT ${CAP})`, args: branches.flatMap((b) => b.args) },
+    };
+  }
+
+  /** A condition checked on the row `alias` itself (see resourceFilter). */
+  check(alias: string, types: string[], c: Condition): Frag {
+    switch (c.kind) {
+      case 'id':
+      case 'lastUpdated':
+        return this.condition(alias, types, c);
+      case 'token':
+      case 'string':
+      case 'date':
+      case 'number':
+      case 'quantity':
+      case 'reference':
+      case 'uri':
+      case 'composite':
+        return this.indexExists(alias, types, c.code, c.kind, this.alternatives(c), c.kind === 'token' && !!c.not);
+      case 'missing':
+        return this.indexExists(alias, types, c.code, c.table, undefined, c.missing);
+      case 'chain': {
+        const pids = this.pids(types, c.code);
+        if (pids.length === 0) return FALSE;
+        const t = this.alias();
+        const x = this.alias();
+        const target = this.resourceFilter(t, c.targetTypes, c.where, { kind: 'row' });
+        const pidF = this.pidFrag(pids, `+${x}.pid`);
+        return {
+          sql:
+            `EXISTS (SELECT 1 FROM idx_reference ${x} CROSS JOIN resources ${t} WHERE ${x}.rid = ${alias}.rid AND ${pidF.sql} ` +
+            `AND ${t}.type = ${x}.target_type AND ${t}.id = ${x}.target_id AND ${target.sql})`,
+          args: [...pidF.args, ...target.args],
+        };
+      }
+      case 'has': {
+        const pids = this.pids([c.sourceType], c.code);
+        if (pids.length === 0) return FALSE;
+        const s = this.alias();
+        const x = this.alias();
+        const source = this.resourceFilter(s, [c.sourceType], c.where, { kind: 'row' });
+        const pidF = this.pidFrag(pids, `${x}.pid`);
+        return {
+          sql:
+            `EXISTS (SELECT 1 FROM idx_reference ${x} CROSS JOIN resources ${s} WHERE ${pidF.sql} AND ${x}.target_id = ${alias}.id ` +
+            `AND ${x}.target_type = ${alias}.type AND ${s}.rid = ${x}.rid AND ${source.sql})`,
+          args: [...pidF.args, ...source.args],
+        };
+      }
+      case 'anyOf':
+        return c.alternatives.length === 0 ? FALSE : or(c.alternatives.map((a) => this.check(alias, types, a)));
+      default: {
+        const never: never = c;
+        throw new Error(`Unknown search condition ${(never as { kind: string }).kind}`);
+      }
+    }
+  }
+
+  /**
+   * `[NOT] EXISTS (SELECT 1 FROM idx_<table> x WHERE x.rid = alias.rid AND +x.pid ... AND (alts))`:
+   * the `+` keeps SQLite on the (rid, pid, ...) index, a seek to the row's few values.
+   * `alts` undefined: any row of the parameter.
+   */
+  private indexExists(alias: string, types: string[], code: string, table: IndexTable, alts: Frag[] | undefined, negate: boolean): Frag {
+    const pids = this.pids(types, code);
+    if (pids.length === 0) return negate ? TRUE : FALSE;
+    if (alts !== undefined && alts.length === 0) return negate ? TRUE : FALSE;
+    const x = this.alias();
+    const pidF = this.pidFrag(pids, `+${x}.pid`);
+    const match = alts === undefined ? pidF : and([pidF, or(alts)]);
+    if (match === FALSE) return negate ? TRUE : FALSE;
+    return {
+      sql: `${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM idx_${table} ${x} WHERE ${x}.rid = ${alias}.rid AND ${match.sql})`,
+      args: match.args,
+    };
   }
 
   /** The pids of `code` for `types` (all types when empty). */
@@ -514,8 +885,10 @@ class Compiler {
         return this.indexIn(alias, types, c.code, 'token', c.any.map(tokenFrag), !!c.not);
       case 'string':
         return this.indexIn(alias, types, c.code, 'string', c.any.map(stringFrag), false);
-      case 'date':
-        return this.indexIn(alias, types, c.code, 'date', c.any.map((r) => this.dateFrag(r, 'lo', 'hi')), false);
+      case 'date': {
+        const pids = this.pids(types, c.code);
+        return this.dateDriver(alias, pids, [c.any], this.dateStats(pids)).frag;
+      }
       case 'number':
         return this.indexIn(alias, types, c.code, 'number', c.any.map((m) => numberFrag(m)), false);
       case 'quantity':
@@ -701,15 +1074,7 @@ class Compiler {
   }
 }
 
-/**
- * Whether a positive index condition can drive the search (see resourceFilter); not when there is a
- * positive `_id` condition, which the (type, id) index serves best.
- */
-function drivesByIndex(conditions: Condition[]): boolean {
-  if (conditions.some((c) => c.kind === 'id' && !c.not)) return false;
-  return conditions.some(drives);
-}
-
+/** Whether a condition can drive a search (see resourceFilter): positive index conditions. */
 function drives(c: Condition): boolean {
   switch (c.kind) {
     case 'id':

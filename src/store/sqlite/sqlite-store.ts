@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import DatabaseConstructor, { type Database, type Statement } from 'better-sqlite3';
 import type { IndexEntries } from '../../search/index-types.js';
+import { MAX_DATE, MIN_DATE } from '../../search/normalize.js';
 import type { SearchPage, SearchPlan } from '../../search/plan.js';
 import {
   VersionConflict,
@@ -126,6 +127,7 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
   private readonly deleteIndex: Statement<[number]>[];
   private readonly insertIndex: { [K in keyof IndexEntries]: Statement };
   private readonly currentOfType: Statement<[string, number, number], { rid: number; content: string | null }>;
+  private readonly widenDateStats: Statement<[number, number, number, number, number]>;
 
   constructor(db: Database, params: ParamIds) {
     super(db, params);
@@ -159,6 +161,13 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
     };
+    // date_stats (schema.ts, migration 3): only ever widened, and only written when it changes.
+    this.widenDateStats = db.prepare(
+      `INSERT INTO date_stats (pid, max_rows, min_span, max_span, open) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (pid) DO UPDATE SET max_rows = max(max_rows, excluded.max_rows), min_span = min(min_span, excluded.min_span),
+         max_span = max(max_span, excluded.max_span), open = max(open, excluded.open)
+       WHERE excluded.max_rows > max_rows OR excluded.min_span < min_span OR excluded.max_span > max_span OR excluded.open > open`,
+    );
     this.currentOfType = db.prepare(
       `SELECT r.rid AS rid, v.content AS content FROM resources r JOIN versions v ON v.rid = r.rid AND v.version = r.version
        WHERE r.type = ? AND r.deleted = 0 AND r.rid > ? ORDER BY r.rid LIMIT ?`,
@@ -198,7 +207,21 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
     const pid = (code: string) => this.params.idFor(this.db, type, code);
     for (const r of index.token) this.insertIndex.token.run(pid(r.code), r.value, r.system, rid);
     for (const r of index.string) this.insertIndex.string.run(pid(r.code), r.norm, r.exact, rid);
-    for (const r of index.date) this.insertIndex.date.run(pid(r.code), r.lo, r.hi, rid);
+    const dateStats = new Map<number, { rows: number; min: number; max: number; open: number }>();
+    for (const r of index.date) {
+      const p = pid(r.code);
+      this.insertIndex.date.run(p, r.lo, r.hi, rid);
+      let st = dateStats.get(p);
+      if (!st) dateStats.set(p, (st = { rows: 0, min: 0, max: 0, open: 0 }));
+      st.rows++;
+      if (r.lo > MIN_DATE && r.hi < MAX_DATE) {
+        st.min = Math.min(st.min, r.hi - r.lo);
+        st.max = Math.max(st.max, r.hi - r.lo);
+      } else {
+        st.open = 1;
+      }
+    }
+    for (const [p, st] of dateStats) this.widenDateStats.run(p, st.rows, st.min, st.max, st.open);
     for (const r of index.number) this.insertIndex.number.run(pid(r.code), r.lo, r.hi, r.value, rid);
     for (const r of index.quantity)
       this.insertIndex.quantity.run(pid(r.code), r.lo, r.hi, r.value, r.system, r.unit, rid);
