@@ -12,7 +12,7 @@ import path from 'node:path';
 import DatabaseConstructor from 'better-sqlite3';
 import { buildSearchPlan } from '../src/search/parse.js';
 import { ParamIds } from '../src/store/sqlite/param-ids.js';
-import { compileSearch } from '../src/store/sqlite/search-sql.js';
+import { compileSearch } from '../src/store/sqlite/search/run-search.js';
 import { CPR_SYSTEM } from './data.js';
 import { readOptions } from './lib/options.js';
 

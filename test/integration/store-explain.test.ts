@@ -8,7 +8,7 @@ import { extractIndex } from '../../src/search/extract.js';
 import { buildSearchPlan } from '../../src/search/parse.js';
 import type { SearchPlan } from '../../src/search/plan.js';
 import { ParamIds } from '../../src/store/sqlite/param-ids.js';
-import { compileSearch } from '../../src/store/sqlite/search-sql.js';
+import { compileSearch } from '../../src/store/sqlite/search/run-search.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 /**

@@ -109,7 +109,7 @@ const migrations: string[] = [
   `,
 
   // 3: date statistics per parameter, so a date condition becomes a bounded range scan on lo
-  // (see dateBounds in search-sql.ts). Kept up to date on write (never narrowed: deletes leave the
+  // (see dateBounds in search/date-conditions.ts). Kept up to date on write (never narrowed: deletes leave the
   // bounds as loose as they were, which stays correct). Over rows with both ends bounded
   // (lo > MIN_DATE, hi < MAX_DATE): max_span = max(0, max(hi - lo)), min_span = min(0, min(hi - lo));
   // open = 1 when some row has an open end (searched separately); max_rows = most rows of the

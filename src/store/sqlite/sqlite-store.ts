@@ -16,7 +16,7 @@ import {
   type WriteVersion,
 } from '../types.js';
 import { migrate } from './schema.js';
-import { runSearch } from './search-sql.js';
+import { runSearch } from './search/run-search.js';
 import { ParamIds } from './param-ids.js';
 
 interface VersionRow {

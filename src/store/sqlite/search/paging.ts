@@ -1,0 +1,140 @@
+// Keyset paging queries: the rows paged over (Source), the cursor and watermark conditions, the page
+// query itself and the existence probes for next/previous links.
+
+import type { Database } from 'better-sqlite3';
+import type { Cursor } from './cursor.js';
+import type { KeyExpr, KeyValue } from './sort-keys.js';
+import { and, FALSE, or, TRUE, type Frag } from './sql-fragments.js';
+import { cached } from './statement-cache.js';
+
+export function maxSeq(db: Database): number {
+  return (cached(db, 'SELECT coalesce(max(seq), 0) AS m FROM versions').get() as { m: number }).m;
+}
+
+/**
+ * Rows strictly after (or before) the cursor's position in the order `keys, rid` (or with the
+ * position's own row, when the cursor says so). NULLs (no value) sort last in both directions.
+ * The first key also gets a redundant plain range bound, so an index on it can serve the search.
+ */
+function keysetFilter(keys: KeyExpr[], c: Cursor, side: 'after' | 'before', rid = 'r.rid'): Frag {
+  const alts: Frag[] = [];
+  const prefix: Frag[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const v = c.k[i];
+    alts.push(and([...prefix, beyond(k, v, side)]));
+    prefix.push(v === null ? { sql: `${k.sql} IS NULL`, args: [...k.args] } : { sql: `${k.sql} = ?`, args: [...k.args, v] });
+  }
+  const op = side === 'after' ? (c.i ? '>=' : '>') : c.i ? '<=' : '<';
+  alts.push(and([...prefix, { sql: `${rid} ${op} ?`, args: [c.r] }]));
+  const keyset = or(alts);
+  if (keys.length > 0 && !keys[0].nullable && c.k[0] !== null) {
+    // Sargable: a first key that is a plain column (`_id`, `_lastUpdated`).
+    const k = keys[0];
+    const forward = side === 'after' !== k.descending;
+    return and([{ sql: `${k.sql} ${forward ? '>=' : '<='} ?`, args: [...k.args, c.k[0]] }, keyset]);
+  }
+  return keyset;
+}
+
+/** Values of key `k` strictly beyond `v` on `side` in the order (NULLs last). */
+function beyond(k: KeyExpr, v: KeyValue, side: 'after' | 'before'): Frag {
+  const greater = side === 'after' !== k.descending; // beyond means a larger value
+  if (side === 'after') {
+    if (v === null) return FALSE; // nothing sorts after NULL
+    const cmp = { sql: `${k.sql} ${greater ? '>' : '<'} ?`, args: [...k.args, v] };
+    return k.nullable ? { sql: `(${cmp.sql} OR ${k.sql} IS NULL)`, args: [...cmp.args, ...k.args] } : cmp;
+  }
+  if (v === null) return k.nullable ? { sql: `${k.sql} IS NOT NULL`, args: [...k.args] } : TRUE;
+  return { sql: `${k.sql} ${greater ? '>' : '<'} ?`, args: [...k.args, v] };
+}
+
+/**
+ * Rows written after the walk's watermark are left out of later pages of an order with mutable keys:
+ * an update may have moved such a row from a page already returned to one still ahead (a duplicate).
+ * Unchanged rows keep their position, so they are neither repeated nor skipped.
+ */
+export function watermarkFilter(watermark: number | undefined): Frag {
+  if (watermark === undefined) return TRUE;
+  return { sql: 'r.rid NOT IN (SELECT rid FROM versions WHERE seq > ?)', args: [watermark] };
+}
+
+/**
+ * The rows to page over. With keys computed by correlated subqueries (parameter sorts), the
+ * matching rows and their keys are materialised first, so each key is computed once per row rather
+ * than once per mention in the cursor condition; column keys stay inline (index-driven).
+ */
+export interface Source {
+  prefix: string;
+  args: unknown[];
+  from: string;
+  where: Frag;
+  keys: KeyExpr[];
+  rid: string;
+  select: string;
+  /** The same rows with inline keys (for existence probes). */
+  inline: Source;
+  /** The filter with every condition checked on the row itself (for probes of one rid). */
+  row: Frag;
+}
+
+export function source(where: Frag, keys: KeyExpr[], wm: Frag, rowWhere: Frag, inline = false): Source {
+  const filter = and([where, wm]);
+  const row = and([rowWhere, wm]);
+  const select = keys.map((k, i) => `, ${k.sql} AS k${i}`).join('');
+  if (!inline && keys.some((k) => k.correlated)) {
+    return {
+      prefix: `WITH m AS MATERIALIZED (SELECT r.rid AS rid${select} FROM resources r WHERE ${filter.sql}) `,
+      args: [...keys.flatMap((k) => k.args), ...filter.args],
+      from: 'm',
+      where: TRUE,
+      keys: keys.map((k, i) => ({ ...k, sql: `m.k${i}`, args: [] })),
+      rid: 'm.rid',
+      select: keys.map((_, i) => `, m.k${i} AS k${i}`).join(''),
+      inline: source(where, keys, wm, rowWhere, true),
+      row,
+    };
+  }
+  const src = { prefix: '', args: keys.flatMap((k) => k.args), from: 'resources r', where: filter, keys, rid: 'r.rid', select, row } as Source;
+  src.inline = src;
+  return src;
+}
+
+export function pageQuery(src: Source, cursor: Cursor | undefined, backward: boolean, limit: number, offset: number): { sql: string; args: unknown[] } {
+  const bound = cursor ? keysetFilter(src.keys, cursor, backward ? 'before' : 'after', src.rid) : TRUE;
+  const order = src.keys
+    .map((k, i) => {
+      const desc = k.descending !== backward;
+      // NULLs last in the real order: first when read backwards.
+      const nulls = k.nullable ? (backward ? ' NULLS FIRST' : ' NULLS LAST') : '';
+      return `k${i}${desc ? ' DESC' : ''}${nulls}, `;
+    })
+    .join('');
+  const filter = and([src.where, bound]);
+  return {
+    sql:
+      `${src.prefix}SELECT ${src.rid} AS rid${src.select} FROM ${src.from} WHERE ${filter.sql} ` +
+      `ORDER BY ${order}${src.rid}${backward ? ' DESC' : ''} LIMIT ? OFFSET ?`,
+    args: [...src.args, ...filter.args, limit, offset],
+  };
+}
+
+/** Whether the row `rid` is (still) among the rows paged over. */
+export function rowMatches(db: Database, page: Source, rid: number): boolean {
+  const src = page.inline;
+  const filter = and([{ sql: `${src.rid} = ?`, args: [rid] }, src.row]);
+  if (filter === FALSE) return false;
+  return cached(db, `SELECT 1 AS x FROM ${src.from} WHERE ${filter.sql}`).get(...filter.args) !== undefined;
+}
+
+/**
+ * Whether any row lies beyond position `c` on `side`. Keys stay inline (not materialised): the
+ * probe stops at the first row found, usually at once.
+ */
+export function exists(db: Database, page: Source, c: Cursor, side: 'after' | 'before'): boolean {
+  const src = page.inline;
+  const filter = and([src.where, keysetFilter(src.keys, c, side, src.rid)]);
+  if (filter === FALSE) return false;
+  const args = src.prefix ? [...src.args, ...filter.args] : filter.args;
+  return cached(db, `${src.prefix}SELECT 1 AS x FROM ${src.from} WHERE ${filter.sql} LIMIT 1`).get(...args) !== undefined;
+}

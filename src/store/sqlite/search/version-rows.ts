@@ -1,0 +1,27 @@
+// Reading a page row's current version by rid, as a StoredVersion.
+
+import type { StoredVersion, WriteMethod } from '../../types.js';
+
+export interface VersionRow {
+  type: string;
+  id: string;
+  version: number;
+  last_updated: string;
+  method: string;
+  content: string | null;
+}
+
+export const BY_RID = `SELECT r.type, r.id, v.version, v.last_updated, v.method, v.content
+  FROM resources r JOIN versions v ON v.rid = r.rid AND v.version = r.version WHERE r.rid = ?`;
+
+export function toStored(row: VersionRow): StoredVersion {
+  return {
+    type: row.type,
+    id: row.id,
+    versionId: row.version,
+    lastUpdated: row.last_updated,
+    method: row.method as WriteMethod,
+    deleted: false,
+    json: row.content ?? undefined,
+  };
+}
