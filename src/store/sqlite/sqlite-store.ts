@@ -18,27 +18,7 @@ import {
 import { migrate } from './schema.js';
 import { runSearch } from './search/run-search.js';
 import { ParamIds } from './param-ids.js';
-
-interface VersionRow {
-  type: string;
-  id: string;
-  version: number;
-  last_updated: string;
-  method: string;
-  content: string | null;
-}
-
-function toStored(row: VersionRow): StoredVersion {
-  return {
-    type: row.type,
-    id: row.id,
-    versionId: row.version,
-    lastUpdated: row.last_updated,
-    method: row.method as WriteMethod,
-    deleted: row.content === null,
-    json: row.content ?? undefined,
-  };
-}
+import { toStored, type VersionRow } from './version-rows.js';
 
 const SELECT_VERSION = `SELECT r.type, r.id, v.version, v.last_updated, v.method, v.content
   FROM versions v JOIN resources r ON r.rid = v.rid`;

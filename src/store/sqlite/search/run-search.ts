@@ -9,7 +9,7 @@ import { exists, maxSeq, pageQuery, rowMatches, source, watermarkFilter } from '
 import type { FilterMode } from './selectivity.js';
 import { sortSignature, type KeyExpr } from './sort-keys.js';
 import { cached } from './statement-cache.js';
-import { BY_RID, toStored, type VersionRow } from './version-rows.js';
+import { BY_RID, toStored, type VersionRow } from '../version-rows.js';
 
 /**
  * Compiles a SearchPlan to SQL over the index tables (schema.ts) and runs it.

@@ -1,6 +1,6 @@
-// Reading a page row's current version by rid, as a StoredVersion.
+// Rows of the versions table (joined with resources) as StoredVersions; shared by reads and search.
 
-import type { StoredVersion, WriteMethod } from '../../types.js';
+import type { StoredVersion, WriteMethod } from '../types.js';
 
 export interface VersionRow {
   type: string;
@@ -21,7 +21,7 @@ export function toStored(row: VersionRow): StoredVersion {
     versionId: row.version,
     lastUpdated: row.last_updated,
     method: row.method as WriteMethod,
-    deleted: false,
+    deleted: row.content === null,
     json: row.content ?? undefined,
   };
 }
