@@ -45,7 +45,8 @@ export async function search(ctx: FhirContext, req: FhirRequest): Promise<FhirRe
   else if (before !== undefined) plan.page = { before };
   const page = await reader(ctx).search(plan);
   // A first page that holds every match gives the exact total without a count query.
-  if (page.total === undefined && !plan.page && plan.offset === 0 && page.next === undefined && query._total?.[0] !== 'none')
+  const complete = page.versions.length < plan.count || (plan.count > 0 && page.next === undefined);
+  if (page.total === undefined && !plan.page && plan.offset === 0 && complete && query._total?.[0] !== 'none')
     page.total = page.versions.length;
 
   const base = searchBase(ctx, req);

@@ -97,6 +97,19 @@ describe('search over HTTP', () => {
     expect(strict.body.resourceType).toBe('OperationOutcome');
   });
 
+  it('gives Bundle.total when asked, or when the first page holds every match', async () => {
+    const complete = await get('Condition?code=E11.9');
+    expect(complete.body.total).toBe(2);
+    const partial = await get('Condition?_count=1');
+    expect(partial.body.total).toBeUndefined();
+    expect(partial.body.link.some((l: any) => l.relation === 'next')).toBe(true);
+    const asked = await get('Condition?_count=1&_total=accurate');
+    expect(asked.body.total).toBe(3);
+    const none = await get('Condition?_count=0');
+    expect(none.body.total).toBeUndefined();
+    expect(none.body.entry).toBeUndefined();
+  });
+
   it('searches with POST _search and a form body', async () => {
     const res = await fhirFetch(`${base}/Patient/_search`, {
       method: 'POST',
