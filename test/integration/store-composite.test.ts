@@ -1,12 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FhirError } from '../../src/fhir/errors.js';
 import { extractIndex } from '../../src/search/extract.js';
 import { buildSearchPlan } from '../../src/search/parse.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openTempStore, planFor, searchIds, type TempStore } from '../support/store.js';
 
 /** Composite search parameters: all parts must hold on the SAME element. */
 
@@ -63,30 +61,21 @@ const fixtures: Resource[] = [
   },
 ];
 
-let dataDir: string;
 let store: SqliteStore;
+let temp: TempStore;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forlob-composite-'));
-  store = new SqliteStore({ dataDir });
-  await store.transaction(async (tx) => {
-    for (const r of fixtures) {
-      await tx.write({ type: r.resourceType, id: r.id!, versionId: 1, lastUpdated: '2024-01-01T00:00:00.000Z', method: 'POST', json: JSON.stringify(r), index: extractIndex(r) });
-    }
-  });
+  temp = await openTempStore('composite', fixtures);
+  store = temp.store;
 });
 
 afterAll(async () => {
-  await store?.close();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await temp?.close();
 });
 
 async function ids(type: string, q: string): Promise<string[]> {
-  const query: Record<string, string[]> = {};
-  for (const [k, v] of new URLSearchParams(q)) (query[k] ??= []).push(v);
-  const { plan, unknown } = buildSearchPlan([type], query, { defaultCount: 100, maxCount: 100 });
-  expect(unknown).toEqual([]);
-  return (await store.search(plan)).versions.map((v) => v.id).sort();
+  expect(planFor(type, q).unknown).toEqual([]);
+  return searchIds(store, type, q);
 }
 
 describe('composite parameters', () => {

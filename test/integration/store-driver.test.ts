@@ -1,19 +1,16 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractIndex } from '../../src/search/extract.js';
-import { buildSearchPlan } from '../../src/search/parse.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openTempStore, searchIds, type TempStore } from '../support/store.js';
 
 /**
  * Date conditions as bounded range scans on `lo` (date_stats: longest span, open ends, rows per
  * resource) and the choice of a driving condition must not change any result.
  */
 
-let dataDir: string;
 let store: SqliteStore;
+let temp: TempStore;
 
 const resources: Resource[] = [
   { resourceType: 'Encounter', id: 'e1', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/a' }, period: { start: '2020-01-01', end: '2020-12-31' } },
@@ -32,27 +29,15 @@ const resources: Resource[] = [
 ] as Resource[];
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forlob-driver-'));
-  store = new SqliteStore({ dataDir });
-  await store.transaction(async (tx) => {
-    for (const r of resources) {
-      const lastUpdated = '2024-01-01T00:00:00.000Z';
-      await tx.write({ type: r.resourceType, id: r.id!, versionId: 1, lastUpdated, method: 'PUT', json: JSON.stringify(r), index: extractIndex(r) });
-    }
-  });
+  temp = await openTempStore('driver', resources);
+  store = temp.store;
 });
 
 afterAll(async () => {
-  await store?.close();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await temp?.close();
 });
 
-async function ids(type: string, q: string): Promise<string[]> {
-  const query: Record<string, string[]> = {};
-  for (const [k, v] of new URLSearchParams(q)) (query[k] ??= []).push(v);
-  const page = await store.search(buildSearchPlan([type], query, { defaultCount: 50, maxCount: 50 }).plan);
-  return page.versions.map((v) => v.id).sort();
-}
+const ids = (type: string, q: string): Promise<string[]> => searchIds(store, type, q);
 
 describe('date conditions as range scans', () => {
   it('long and open-ended periods, every prefix', async () => {
