@@ -5,6 +5,7 @@ import { badRequest, notFound } from './errors.js';
 import { intParam, offsetLinks, pageSize } from './paging.js';
 import type { FhirRequest, FhirResponse } from './request.js';
 import { assertSupportedType } from './resource-types.js';
+import { dateRange } from '../search/normalize.js';
 
 /** Instance, type and system history: GET [/{type}[/{id}]]/_history?_count&_since&_at. */
 export async function history(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse> {
@@ -23,7 +24,7 @@ export async function history(ctx: FhirContext, req: FhirRequest): Promise<FhirR
     type,
     id,
     since: since === undefined ? undefined : parseInstant('_since', since),
-    at: at === undefined ? undefined : dateRange('_at', at),
+    at: at === undefined ? undefined : atRange(at),
     maxSeq: snapshot === undefined ? undefined : intParam(req.query, '_snapshot', 0),
     count,
     offset,
@@ -65,16 +66,10 @@ function parseInstant(name: string, value: string): string {
   return new Date(value).toISOString();
 }
 
-/** A FHIR date/dateTime with its implicit precision as [start, end) instants. */
-function dateRange(name: string, value: string): { start: string; end: string } {
-  const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(value);
-  if (m) {
-    const [y, mo, d] = [Number(m[1]), m[2] ? Number(m[2]) - 1 : undefined, m[3] ? Number(m[3]) : undefined];
-    const start = Date.UTC(y, mo ?? 0, d ?? 1);
-    const end = d !== undefined ? Date.UTC(y, mo!, d + 1) : mo !== undefined ? Date.UTC(y, mo + 1, 1) : Date.UTC(y + 1, 0, 1);
-    return { start: new Date(start).toISOString(), end: new Date(end).toISOString() };
-  }
-  const instant = parseInstant(name, value);
-  return { start: instant, end: new Date(Date.parse(instant) + 1).toISOString() };
+/** `_at`: a FHIR date/dateTime with its implicit precision, as [start, end) instants. */
+function atRange(value: string): { start: string; end: string } {
+  const range = dateRange(value);
+  if (!range) badRequest(`_at must be a FHIR date or dateTime, got "${value}"`);
+  return { start: new Date(range!.lo).toISOString(), end: new Date(range!.hi).toISOString() };
 }
 
