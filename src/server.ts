@@ -1,4 +1,3 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConformanceContent } from './bootstrap.js';
 import { monotonicClock } from './clock.js';
@@ -6,6 +5,7 @@ import type { Config } from './config.js';
 import type { FhirContext } from './fhir/context.js';
 import { loadBaseDefinitions } from './fhir/definitions.js';
 import { createApp } from './http/app.js';
+import { createNodeServer } from './http/node-server.js';
 import { createLogger, type Logger } from './log.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/types.js';
@@ -29,7 +29,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const ctx: FhirContext = { store, config, validator, logger, now: monotonicClock() };
   await loadConformanceContent(ctx, config.profilesDir, logger);
   const app = createApp({ ctx, logger, isReady: () => ready });
-  const server = http.createServer(app);
+  const server = createNodeServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -55,15 +55,20 @@ export async function writeJson(
   json: string,
 ): Promise<void> {
   headers['Content-Type'] = FHIR_JSON;
-  let payload: Buffer = Buffer.from(json, 'utf8');
-  if (payload.length >= GZIP_MIN_BYTES && acceptsGzip(req)) {
-    payload = await gzipAsync(payload);
+  // Uncompressed bodies go out as strings: node then sends headers and body in one write, no copy.
+  const length = Buffer.byteLength(json, 'utf8');
+  if (length >= GZIP_MIN_BYTES && acceptsGzip(req)) {
+    const payload = await gzipAsync(json);
     headers['Content-Encoding'] = 'gzip';
     headers.Vary = 'Accept-Encoding';
+    headers['Content-Length'] = String(payload.length);
+    res.writeHead(status, headers);
+    res.end(payload);
+    return;
   }
-  headers['Content-Length'] = String(payload.length);
+  headers['Content-Length'] = String(length);
   res.writeHead(status, headers);
-  res.end(payload);
+  res.end(json, 'utf8');
 }
 
 export function sendOutcome(req: Request, res: Response, status: number, outcome: OperationOutcome, extra: Record<string, string> = {}): Promise<void> {
@@ -90,6 +95,7 @@ function acceptsGzip(req: Request): boolean {
 }
 
 function isPretty(req: Request): boolean {
+  if (!req.url.includes('_pretty')) return false;
   const pretty = new URL(req.url, 'http://x').searchParams.get('_pretty');
   return pretty === 'true';
 }

@@ -88,8 +88,8 @@ class SqliteReader implements StoreReader {
       }
     ).n;
     const rows = this.db
-      .prepare(`${SELECT_VERSION} ${filter} ORDER BY v.last_updated DESC, v.seq DESC LIMIT ? OFFSET ?`)
-      .all(...args, q.count, q.offset) as VersionRow[];
+      .prepare(`${SELECT_VERSION} ${filter} ORDER BY v.last_updated DESC, v.seq DESC LIMIT ${Math.trunc(q.count)} OFFSET ?`)
+      .all(...args, q.offset) as VersionRow[];
     return { versions: rows.map(toStored), total, maxSeq };
   }
 
@@ -261,6 +261,10 @@ export class SqliteStore implements Store {
     this.writerDb.pragma('synchronous = NORMAL');
     this.writerDb.pragma('foreign_keys = OFF');
     this.writerDb.pragma('busy_timeout = 5000');
+    // Each transaction runs in a SAVEPOINT, whose sub-journal (the original content of the pages it
+    // changes) SQLite otherwise writes to a temporary file: pwrite calls on the write path. It holds
+    // one transaction's pages and is dropped at RELEASE, so memory is the right place for it.
+    this.writerDb.pragma('temp_store = MEMORY');
     migrate(this.writerDb);
     this.readerDb = new DatabaseConstructor(file, { readonly: true });
     this.readerDb.pragma('busy_timeout = 5000');

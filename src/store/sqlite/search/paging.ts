@@ -100,7 +100,14 @@ export function source(where: Frag, keys: KeyExpr[], wm: Frag, rowWhere: Frag, i
   return src;
 }
 
+/**
+ * The page query. LIMIT is an integer literal, not a bound parameter: SQLite's planner reads a bound
+ * LIMIT and marks the statement to be re-prepared whenever it is rebound, i.e. on every run (measured:
+ * a token search page query 32 µs with `LIMIT ?`, 8.7 µs with `LIMIT 21`). Page sizes are few, so
+ * the statement cache still holds them.
+ */
 export function pageQuery(src: Source, cursor: Cursor | undefined, backward: boolean, limit: number, offset: number): { sql: string; args: unknown[] } {
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`invalid page limit ${limit}`);
   const bound = cursor ? keysetFilter(src.keys, cursor, backward ? 'before' : 'after', src.rid) : TRUE;
   const order = src.keys
     .map((k, i) => {
@@ -114,8 +121,8 @@ export function pageQuery(src: Source, cursor: Cursor | undefined, backward: boo
   return {
     sql:
       `${src.prefix}SELECT ${src.rid} AS rid${src.select} FROM ${src.from} WHERE ${filter.sql} ` +
-      `ORDER BY ${order}${src.rid}${backward ? ' DESC' : ''} LIMIT ? OFFSET ?`,
-    args: [...src.args, ...filter.args, limit, offset],
+      `ORDER BY ${order}${src.rid}${backward ? ' DESC' : ''} LIMIT ${limit} OFFSET ?`,
+    args: [...src.args, ...filter.args, offset],
   };
 }
 
