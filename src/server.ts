@@ -24,7 +24,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const started = Date.now();
   let ready = false;
   loadBaseDefinitions();
-  const store = new SqliteStore({ dataDir: config.dataDir });
+  const store = new SqliteStore({ dataDir: config.dataDir, warn: (message) => logger.warn(message) });
   const validator = new Validator();
   const ctx: FhirContext = { store, config, validator, logger, now: monotonicClock() };
   await loadConformanceContent(ctx, config.profilesDir, logger);

@@ -15,6 +15,7 @@ import {
   type WriteMethod,
   type WriteVersion,
 } from '../types.js';
+import { Checkpointer } from './checkpointer.js';
 import { migrate } from './schema.js';
 import { runSearch } from './search/run-search.js';
 import { ParamIds } from './param-ids.js';
@@ -233,7 +234,14 @@ type Settled = { ok: true; value: unknown } | { ok: false; error: unknown };
 export interface SqliteOptions {
   /** Directory holding the database file; created when missing. */
   dataDir: string;
+  /** Told about trouble the store recovers from by itself (e.g. its checkpoint worker failed). */
+  warn?: (message: string) => void;
 }
+
+/** WAL pages (~40 MiB) after which the writer checkpoints too: by then the worker has copied most frames, so the writer copies the rest and rewinds the WAL, which only a writer can do. */
+const BACKSTOP_CHECKPOINT_PAGES = 10_000;
+/** The WAL file is truncated to this size when rewound. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
  * The embedded store: one SQLite file in WAL mode, one writer connection (transactions are
@@ -250,6 +258,7 @@ export class SqliteStore implements Store {
   private running = false;
   private scheduled = false;
   private walFd: number | undefined;
+  private readonly checkpointer: Checkpointer;
 
   constructor(options: SqliteOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
@@ -265,12 +274,24 @@ export class SqliteStore implements Store {
     // changes) SQLite otherwise writes to a temporary file: pwrite calls on the write path. It holds
     // one transaction's pages and is dropped at RELEASE, so memory is the right place for it.
     this.writerDb.pragma('temp_store = MEMORY');
+    // Checkpoints run on a worker thread (checkpointer.ts); the writer's own automatic checkpoint is
+    // only a backstop should the worker fall far behind, and takes over if the worker fails.
+    this.writerDb.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    // SQLite rewinds the WAL after a complete checkpoint but never shrinks the file unless told to.
+    this.writerDb.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     migrate(this.writerDb);
     this.readerDb = new DatabaseConstructor(file, { readonly: true });
     this.readerDb.pragma('busy_timeout = 5000');
     const params = new ParamIds();
     this.reader = new SqliteReader(this.readerDb, params);
     this.writer = new SqliteWriter(this.writerDb, params);
+    this.checkpointer = new Checkpointer({
+      file,
+      onFailure: (message) => {
+        this.writerDb.pragma('wal_autocheckpoint = 1000');
+        options.warn?.(`${message}; checkpoints now run in the writer`);
+      },
+    });
   }
 
   readCurrent(type: string, id: string) {
@@ -322,6 +343,7 @@ export class SqliteStore implements Store {
       for (const item of batch) results.push(await this.runInSavepoint(item.fn));
       this.writerDb.exec('COMMIT');
       this.writer.params.commit();
+      this.checkpointer.committed();
     } catch (err) {
       // The batch as a whole failed (busy database, disk full, a savepoint lost): nothing of it
       // was committed, so every transaction in it fails.
@@ -355,9 +377,13 @@ export class SqliteStore implements Store {
 
   /** fdatasync the WAL: commits run with synchronous=NORMAL, so this is what makes them durable. */
   private syncWal(): Promise<void> {
-    this.walFd ??= fs.openSync(`${this.file}-wal`, 'r+');
-    const fd = this.walFd;
+    const fd = this.walFile();
     return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+  }
+
+  private walFile(): number {
+    this.walFd ??= fs.openSync(`${this.file}-wal`, 'r+');
+    return this.walFd;
   }
 
   private async runInSavepoint(fn: (tx: StoreWriter) => Promise<unknown>): Promise<Settled> {
@@ -395,6 +421,7 @@ export class SqliteStore implements Store {
       await Promise.all(this.syncing);
       await new Promise((r) => setImmediate(r));
     }
+    await this.checkpointer.close();
     if (this.walFd !== undefined) fs.closeSync(this.walFd);
     this.readerDb.close();
     this.writerDb.close();
