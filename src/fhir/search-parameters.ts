@@ -1,7 +1,7 @@
-import { getSearchParameter, indexSearchParameter } from '@medplum/core';
+import { getSearchParameter } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { extractIndex } from '../search/extract.js';
-import { compileExpression } from '../search/params.js';
+import { compileExpression, registerSearchParameter } from '../search/params.js';
 import type { Store } from '../store/types.js';
 import type { Resource } from '@medplum/fhirtypes';
 import { invalidateCapabilities } from './capabilities.js';
@@ -50,7 +50,7 @@ export function activateSearchParameter(sp: SearchParameter, log: (msg: string) 
   if (bases.length < (sp.base ?? []).length)
     log(`SearchParameter ${sp.url} is not activated for base(s) where it would replace a built-in parameter "${sp.code}"`);
   if (bases.length === 0) return;
-  indexSearchParameter({ ...sp, base: bases as SearchParameter['base'] });
+  registerSearchParameter({ ...sp, base: bases as SearchParameter['base'] });
   invalidateCapabilities();
 }
 

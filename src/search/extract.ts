@@ -41,7 +41,9 @@ export function extractIndex(resource: Resource): IndexEntries {
   for (const param of indexedParams(resource.resourceType)) {
     const values = param.evaluate(root);
     if (values.length === 0) continue;
+    out.begin();
     addValues(out, param, values, root);
+    out.end();
   }
   return out.index;
 }
@@ -52,6 +54,7 @@ export function extractParam(resource: Resource, param: ParamInfo): IndexEntries
   const root: TypedValue = { type: resource.resourceType, value: resource };
   const values = param.evaluate(root);
   if (values.length) addValues(out, param, values, root);
+  out.end();
   return out.index;
 }
 
@@ -109,60 +112,96 @@ function componentParts(type: ComponentInfo['type'], code: string, index: IndexE
   }
 }
 
+const TABLES = ['token', 'string', 'date', 'number', 'quantity', 'reference', 'uri', 'composite'] as const;
+type Table = (typeof TABLES)[number];
+
+/** Identity of a row within its table, for removing duplicates. */
+const ROW_KEY: { [T in Table]: (row: IndexEntries[T][number]) => string } = {
+  token: (r) => `${r.code}\u0000${r.system}\u0000${r.value}`,
+  string: (r) => `${r.code}\u0000${r.exact}`,
+  date: (r) => `${r.code}\u0000${r.lo}\u0000${r.hi}`,
+  number: (r) => `${r.code}\u0000${r.value}`,
+  quantity: (r) => `${r.code}\u0000${r.value}\u0000${r.system}\u0000${r.unit}`,
+  reference: (r) => `${r.code}\u0000${r.targetType}\u0000${r.targetId}\u0000${r.url}`,
+  uri: (r) => `${r.code}\u0000${r.value}`,
+  composite: (r) => {
+    let key = r.code;
+    for (const p of r.parts) key += `\u0000${p.s}\u0001${p.v}\u0001${p.n}\u0001${p.lo}\u0001${p.hi}`;
+    return key;
+  },
+};
+
+/**
+ * Collects rows, one parameter at a time (`begin` … `end`). Duplicates can only come from one
+ * parameter (every row's code is its parameter's, or derived from it like `code:text`), and most
+ * parameters give at most one row per table, so keys are built only for the few that give more.
+ */
 class Collector {
   readonly index: IndexEntries = emptyIndex();
-  private readonly seen = new Set<string>();
+  private readonly marks = new Array<number>(TABLES.length).fill(0);
 
-  private fresh(key: string): boolean {
-    if (this.seen.has(key)) return false;
-    this.seen.add(key);
-    return true;
+  begin(): void {
+    for (let i = 0; i < TABLES.length; i++) this.marks[i] = this.index[TABLES[i]].length;
+  }
+
+  end(): void {
+    for (let i = 0; i < TABLES.length; i++) {
+      const rows = this.index[TABLES[i]] as { code: string }[];
+      if (rows.length - this.marks[i] > 1) dedupeFrom(rows, this.marks[i], ROW_KEY[TABLES[i]] as (row: { code: string }) => string);
+    }
   }
 
   token(code: string, system: string | null | undefined, value: string | null | undefined): void {
     const s = system ?? null;
     const v = value ?? null;
     if (s === null && v === null) return;
-    if (this.fresh(`t\u0000${code}\u0000${s}\u0000${v}`)) this.index.token.push({ code, system: s, value: v });
+    this.index.token.push({ code, system: s, value: v });
   }
 
   string(code: string, value: unknown): void {
     if (typeof value !== 'string' || value === '') return;
-    if (this.fresh(`s\u0000${code}\u0000${value}`)) this.index.string.push({ code, norm: foldString(value), exact: value });
+    this.index.string.push({ code, norm: foldString(value), exact: value });
   }
 
   date(code: string, lo: number, hi: number): void {
-    if (this.fresh(`d\u0000${code}\u0000${lo}\u0000${hi}`)) this.index.date.push({ code, lo, hi });
+    this.index.date.push({ code, lo, hi });
   }
 
   number(code: string, value: number): void {
     if (!Number.isFinite(value)) return;
-    if (this.fresh(`n\u0000${code}\u0000${value}`)) this.index.number.push({ code, ...numberRangeOf(value) });
+    this.index.number.push({ code, ...numberRangeOf(value) });
   }
 
   quantity(code: string, value: number, system: string | null, unit: string | null): void {
     if (!Number.isFinite(value)) return;
-    if (this.fresh(`q\u0000${code}\u0000${value}\u0000${system}\u0000${unit}`)) {
-      this.index.quantity.push({ code, ...numberRangeOf(value), system, unit });
-    }
+    this.index.quantity.push({ code, ...numberRangeOf(value), system, unit });
   }
 
   reference(code: string, targetType: string | null, targetId: string | null, url: string | null): void {
-    if (this.fresh(`r\u0000${code}\u0000${targetType}\u0000${targetId}\u0000${url}`)) {
-      this.index.reference.push({ code, targetType, targetId, url });
-    }
+    this.index.reference.push({ code, targetType, targetId, url });
   }
 
   composite(code: string, parts: CompositePart[]): void {
-    let key = `c\u0000${code}`;
-    for (const p of parts) key += `\u0000${p.s}\u0001${p.v}\u0001${p.n}\u0001${p.lo}\u0001${p.hi}`;
-    if (this.fresh(key)) this.index.composite.push({ code, parts });
+    this.index.composite.push({ code, parts });
   }
 
   uri(code: string, value: unknown): void {
     if (typeof value !== 'string' || value === '') return;
-    if (this.fresh(`u\u0000${code}\u0000${value}`)) this.index.uri.push({ code, value });
+    this.index.uri.push({ code, value });
   }
+}
+
+/** Remove rows from `start` on whose key repeats an earlier one of that range, keeping the first. */
+function dedupeFrom<R>(rows: R[], start: number, key: (row: R) => string): void {
+  const seen = new Set<string>();
+  let kept = start;
+  for (let i = start; i < rows.length; i++) {
+    const k = key(rows[i]);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    rows[kept++] = rows[i];
+  }
+  rows.length = kept;
 }
 
 type Obj = Record<string, any>;

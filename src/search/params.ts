@@ -12,6 +12,7 @@ import {
   evalFhirPathTyped,
   getElementDefinition,
   getSearchParameters,
+  indexSearchParameter,
   isResourceType,
   parseFhirPath,
   type Atom,
@@ -74,12 +75,11 @@ const COMPONENT_TYPES = new Set(['token', 'string', 'date', 'number', 'quantity'
 const NOT_INDEXED = new Set(['_id', '_lastUpdated', '_compartment']);
 
 interface TypeCache {
-  registry: Record<string, SearchParameter> | undefined;
   byCode: Map<string, ParamInfo>;
-  /** Parameters to index (no special/_id/_lastUpdated; composites with known components), valid while `registry` is unchanged. */
+  /** Parameters to index (no special/_id/_lastUpdated; composites with known components). */
   indexed: ParamInfo[] | undefined;
-  /** The registry's code → SearchParameter when `indexed` was built. */
-  builtFrom: Map<string, SearchParameter>;
+  /** The registry generation `indexed` was built in. */
+  generation: number;
 }
 
 const caches = new Map<string, TypeCache>();
@@ -88,7 +88,7 @@ function cacheFor(resourceType: string): TypeCache {
   loadBaseDefinitions();
   let c = caches.get(resourceType);
   if (!c) {
-    c = { registry: undefined, byCode: new Map(), indexed: undefined, builtFrom: new Map() };
+    c = { byCode: new Map(), indexed: undefined, generation: -1 };
     caches.set(resourceType, c);
   }
   return c;
@@ -162,36 +162,31 @@ export function getParam(resourceType: string, code: string): ParamInfo | undefi
 }
 
 /**
- * The parameters to index for a resource type. Rebuilt when core's registry changed (a custom
- * SearchParameter added or replaced); otherwise a cached array.
+ * Add or replace a search parameter in the registry (core's `indexSearchParameter`). The one way to
+ * change the registry after start-up: cached parameter lists are rebuilt on their next use.
  */
+export function registerSearchParameter(sp: SearchParameter): void {
+  indexSearchParameter(sp);
+  registryGeneration++;
+}
+
+/** Bumped by registerSearchParameter; a TypeCache's `indexed` list is valid for one generation. */
+let registryGeneration = 0;
+
+/** The parameters to index for a resource type: a cached array, rebuilt after a registration. */
 export function indexedParams(resourceType: string): ParamInfo[] {
   const c = cacheFor(resourceType);
+  if (c.indexed && c.generation === registryGeneration) return c.indexed;
   const registry = getSearchParameters(resourceType);
   if (!registry) return [];
-  if (c.indexed && c.registry === registry) {
-    // Cheap validity check: the same codes with the same SearchParameter objects as when the list
-    // was built (core replaces a parameter in place; getParam may have refreshed byCode since).
-    let n = 0;
-    let valid = true;
-    for (const code in registry) {
-      n++;
-      if (c.builtFrom.get(code) !== registry[code]) {
-        valid = false;
-        break;
-      }
-    }
-    if (valid && n === c.builtFrom.size) return c.indexed;
-  }
   const list: ParamInfo[] = [];
   for (const code in registry) {
     const info = infoFor(c, resourceType, code, registry[code]);
     if (NOT_INDEXED.has(code) || info.type === 'special' || (info.type === 'composite' && !info.components)) continue;
     list.push(info);
   }
-  c.registry = registry;
   c.indexed = list;
-  c.builtFrom = new Map(Object.entries(registry));
+  c.generation = registryGeneration;
   return list;
 }
 
@@ -468,24 +463,29 @@ function propertyAccess(name: string): Fn {
     return p;
   };
   return (input) => {
-    const out: TypedValue[] = [];
+    let out: TypedValue[] | undefined;
     for (const v of input) {
       const obj = v.value as Record<string, unknown>;
       if (obj === null || typeof obj !== 'object') continue;
       const p = info(v.type);
       if (p.key !== undefined) {
-        push(out, obj[p.key], p.type as string);
+        const value = obj[p.key];
+        if (value !== undefined && value !== null) push((out ??= []), value, p.type as string);
       } else if (p.choice) {
         for (const key in obj) {
           if (!key.startsWith(name)) continue;
           const t = p.choice.get(key);
-          if (t) push(out, obj[key], t);
+          if (t) push((out ??= []), obj[key], t);
         }
       }
     }
-    return out;
+    // Most properties are absent: share one empty result instead of allocating one per call.
+    return out ?? NOTHING;
   };
 }
+
+/** The empty result; frozen, so a caller that tried to add to it would fail loudly. */
+const NOTHING = Object.freeze([]) as unknown as TypedValue[];
 
 function push(out: TypedValue[], value: unknown, type: string): void {
   if (value === undefined || value === null) return;

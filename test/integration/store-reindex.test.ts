@@ -1,15 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { indexSearchParameter } from '@medplum/core';
 import type { Patient, Resource, SearchParameter } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractIndex } from '../../src/search/extract.js';
+import { registerSearchParameter } from '../../src/search/params.js';
 import { buildSearchPlan } from '../../src/search/parse.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 /**
- * Custom SearchParameters: registered with core's indexSearchParameter, then existing resources are
+ * Custom SearchParameters: registered with registerSearchParameter (params.ts), then existing resources are
  * reindexed with Store.reindex (as the server does when a SearchParameter resource is written).
  */
 
@@ -98,8 +98,8 @@ const maiden: SearchParameter = {
 describe('reindex for custom SearchParameters', () => {
   it('new parameters are unknown before, accepted after registration, and match after reindex', async () => {
     expect((await ids('municipality=odense')).unknown).toEqual(['municipality']);
-    indexSearchParameter(municipality);
-    indexSearchParameter(maiden);
+    registerSearchParameter(municipality);
+    registerSearchParameter(maiden);
     // Known now, but existing resources have no index rows yet.
     const before = await ids('municipality=odense');
     expect(before.unknown).toEqual([]);
@@ -137,7 +137,7 @@ describe('reindex for custom SearchParameters', () => {
   });
 
   it('a changed expression takes effect on the next reindex', async () => {
-    indexSearchParameter({ ...municipality, expression: 'Patient.address.city' });
+    registerSearchParameter({ ...municipality, expression: 'Patient.address.city' });
     expect((await ids('municipality=x')).ids).toEqual([]);
     const n = await store.reindex('Patient', (json) => extractIndex(JSON.parse(json) as Resource));
     expect(n).toBe(998);

@@ -200,8 +200,8 @@ describe('extractIndex', () => {
 });
 
 describe('custom SearchParameters', () => {
-  it('are picked up by extraction and parsing after indexSearchParameter', async () => {
-    const { indexSearchParameter } = await import('@medplum/core');
+  it('are picked up by extraction and parsing after registerSearchParameter', async () => {
+    const { registerSearchParameter } = await import('../../src/search/params.js');
     const { buildSearchPlan } = await import('../../src/search/parse.js');
     const p: Patient = {
       resourceType: 'Patient',
@@ -209,7 +209,7 @@ describe('custom SearchParameters', () => {
     };
     expect(extractIndex(p).token.some((r) => r.code === 'programme')).toBe(false);
     expect(buildSearchPlan(['Patient'], { programme: ['KOL'] }, { defaultCount: 10, maxCount: 10 }).unknown).toEqual(['programme']);
-    indexSearchParameter({
+    registerSearchParameter({
       resourceType: 'SearchParameter',
       url: 'http://forlob.dk/SearchParameter/programme',
       name: 'programme',
