@@ -6,9 +6,14 @@ declare module 'autocannon' {
       path?: string;
       headers?: Record<string, string>;
       body?: string | Buffer;
-      /** Called before every request of this kind (the request is rebuilt each time). */
+      /**
+       * Called before every request of this kind (the request is rebuilt each time). `context` is per
+       * connection, but reset to `initialContext` whenever the `requests` list starts over, i.e.
+       * before every request when the list holds one entry.
+       */
       setupRequest?: (req: Request, context: Record<string, unknown>) => Request | undefined;
-      onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
+      /** `headers`: response header names as sent, repeated headers as arrays. */
+      onResponse?: (status: number, body: string, context: Record<string, unknown>, headers?: Record<string, string | string[]>) => void;
     }
     interface Options {
       url: string;
@@ -17,11 +22,14 @@ declare module 'autocannon' {
       /** Seconds. */
       duration?: number;
       amount?: number;
+      /** Milliseconds between samples (default 1000); a run notices it is done only at a sample. */
+      sampleInt?: number;
       timeout?: number;
       method?: string;
       headers?: Record<string, string>;
       body?: string | Buffer;
       requests?: Request[];
+      initialContext?: Record<string, unknown>;
       title?: string;
     }
     interface Histogram {
@@ -68,6 +76,10 @@ declare module 'autocannon' {
       throughput: Histogram;
     }
   }
+  /**
+   * Runs the load; the returned emitter also emits `response` (client, statusCode, resBytes,
+   * responseTimeMs) for every answer.
+   */
   function autocannon(opts: autocannon.Options): Promise<autocannon.Result> & NodeJS.EventEmitter;
   export = autocannon;
 }

@@ -326,7 +326,7 @@ function isoDate(ms: number): string {
 }
 
 /** Local Danish time with offset (CET/CEST approximated by month). */
-function isoDateTime(ms: number): string {
+export function isoDateTime(ms: number): string {
   const d = new Date(ms);
   const month = d.getUTCMonth();
   const summer = month >= 3 && month <= 9;
@@ -357,14 +357,14 @@ function ref(fullUrl: string, display?: string): Json {
   return display ? { reference: fullUrl, display } : { reference: fullUrl };
 }
 
-function loinc(code: string, display: string, text: string): Json {
+export function loinc(code: string, display: string, text: string): Json {
   return { coding: [{ system: LOINC_SYSTEM, code, display }], text };
 }
 
 const CAT_VITAL = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs', display: 'Vital Signs' }] }];
-const CAT_LAB = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory', display: 'Laboratory' }] }];
+export const CAT_LAB = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory', display: 'Laboratory' }] }];
 
-function quantity(value: number, unit: string, code = unit): Json {
+export function quantity(value: number, unit: string, code = unit): Json {
   return { value, unit, system: UCUM_SYSTEM, code };
 }
 

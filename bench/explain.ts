@@ -1,8 +1,8 @@
 /**
  * Query plans and SQL timings of the search benchmark's query shapes on a store the benchmark kept:
  *
- *   npm run bench:search -- --keep            # prints the data directories in the JSON ("dataDir")
- *   node dist/bench/explain.js --data-dir=/tmp/forlob-bench-1000p-XXXX [--query='Patient?name=Jen'] [--runs=20]
+ *   npm run bench -- --mode=scaling --keep    # prints the data directories in the JSON ("dataDir")
+ *   node dist/bench/explain.js --data-dir=/tmp/forlob-bench-server-1000p-XXXX [--query='Patient?name=Jen'] [--runs=20]
  *
  * Compiles each query with the server's own parser and SQL compiler (dist/src), then prints
  * `EXPLAIN QUERY PLAN` of the page and count queries and their mean run time (SQL only, no HTTP).

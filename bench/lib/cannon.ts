@@ -1,20 +1,35 @@
 import autocannon from 'autocannon';
 import { cpuSnapshot, cpuWindow, loadAvg, type CpuWindow } from './machine.js';
 import type { PathWorkload } from './workloads.js';
+import { cannonRequest, rotatingPaths, type Target } from './workload.js';
 
 export interface LoadSettings {
   connections: number;
-  /** Seconds of warm-up (not measured); 0 for none. */
+  /** Seconds of warm-up (not measured) before each measured run; 0 for none. */
   warmup: number;
-  /** Seconds measured. */
+  /** Seconds measured per target, split over the rounds. */
   duration: number;
+  /** Rounds of A B A B alternation (default 1). */
+  rounds?: number;
+  /**
+   * Measure a fixed number of requests per run (the rate seen so far × the window) instead of a fixed
+   * time, so no request is abandoned in flight: for requests that take a good part of a second those
+   * (never counted) would understate the rate, and an abandoned update may still be applied after the
+   * run, leaving a version the next run does not know.
+   */
+  fixedAmount?: boolean;
 }
 
 export interface WorkloadFigures {
   name: string;
+  /** Which target: "server", "baseline", a floor. */
+  target?: string;
+  /** Rounded to whole requests, to 0.1 below 100/s. */
   requestsPerSecond: number;
   requests: number;
-  /** Milliseconds. */
+  /** Measured time, summed over the rounds. */
+  seconds: number;
+  /** Milliseconds, over every answer of every round. */
   p50: number;
   p90: number;
   p99: number;
@@ -23,7 +38,7 @@ export interface WorkloadFigures {
   errors: number;
   timeouts: number;
   non2xx: number;
-  /** Status code → count, when anything but 200 was seen. */
+  /** Status code → count. */
   statusCodes?: Record<string, number>;
   /**
    * Server CPU time per request, ms (its user + system time over the window / requests): unlike
@@ -32,112 +47,138 @@ export interface WorkloadFigures {
   serverCpuMsPerRequest: number;
   /** Mean response size, bytes. */
   bytesPerResponse: number;
-  /** CPU used during the measured window (cores' worth): server, this process, everything else. */
+  /** CPU used during the measured windows (cores' worth): server, this process, everything else. */
   cpu: CpuWindow;
   loadAvgBefore: number[];
 }
 
-const ACCEPT = { accept: 'application/fhir+json' };
+/** One measured autocannon run on one target. */
+interface Piece {
+  seconds: number;
+  requests: number;
+  bytes: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  statusCodes: Record<string, number>;
+  cpu: CpuWindow;
+  loadAvgBefore: number[];
+}
 
-/** Run one GET workload: warm-up, then a measured window, rotating through its paths. */
-export async function runPathWorkload(root: string, serverPid: number, w: PathWorkload, s: LoadSettings): Promise<WorkloadFigures> {
-  if (w.paths.length === 0) throw new Error(`workload ${w.name} has no paths`);
-  let next = 0;
-  const request: autocannon.Request = {
-    method: 'GET',
-    path: w.paths[0],
-    headers: ACCEPT,
-    setupRequest: (req) => {
-      const path = w.paths[next];
-      next = (next + 1) % w.paths.length;
-      return { ...req, path };
-    },
-  };
-  const base = { url: root, connections: s.connections, requests: [request], timeout: 30 };
-  if (s.warmup > 0) await autocannon({ ...base, duration: s.warmup });
+/** A target and how to make its autocannon request (a fresh object per run: autocannon mutates it). */
+export interface Leg {
+  target: Target;
+  request(): autocannon.Request;
+  beforeRun?(): Promise<void>;
+}
+
+/** A fixed amount ends when its last answer arrives; sample every 100 ms so that is noticed soon after. */
+function cannonOptions(leg: Leg, connections: number, length: { duration: number } | { amount: number }): autocannon.Options {
+  return { url: leg.target.root, connections, requests: [leg.request()], timeout: 30, ...length, ...('amount' in length ? { sampleInt: 100 } : {}) };
+}
+
+async function runOnce(leg: Leg, connections: number, length: { duration: number } | { amount: number }, latencies: number[]): Promise<Piece> {
   const loadAvgBefore = loadAvg();
-  const cpu0 = cpuSnapshot(serverPid);
-  const r = await autocannon({ ...base, duration: s.duration, title: w.name });
-  const cpu = cpuWindow(cpu0, serverPid);
-  const total = r.requests.total ?? 0;
+  const cpu0 = cpuSnapshot(leg.target.pid);
+  let bytes = 0;
+  const t0 = performance.now();
+  let last = t0;
+  const run = autocannon(cannonOptions(leg, connections, length));
+  // Our own record of every answer, so rounds combine into exact percentiles (autocannon's own
+  // histogram is per run and leaves out non-2xx answers).
+  run.on('response', (_client: unknown, _status: number, resBytes: number, ms: number) => {
+    latencies.push(ms);
+    bytes += resBytes;
+    last = performance.now();
+  });
+  const r = await run;
+  const cpu = cpuWindow(cpu0, leg.target.pid);
   const statusCodes: Record<string, number> = {};
-  for (const [code, v] of Object.entries(r.statusCodeStats ?? {})) if (code !== '200') statusCodes[code] = v.count;
+  for (const [code, v] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = v.count;
   return {
-    name: w.name,
-    requestsPerSecond: Math.round(total / r.duration),
-    requests: total,
-    p50: r.latency.p50,
-    p90: r.latency.p90,
-    p99: r.latency.p99,
-    max: r.latency.max,
-    mean: r.latency.mean,
+    // autocannon notices the last answer of a fixed amount only at its next sample tick: time it ourselves.
+    seconds: 'amount' in length ? (last - t0) / 1000 : r.duration,
+    requests: r.requests.total ?? 0,
+    bytes,
     errors: r.errors,
     timeouts: r.timeouts,
     non2xx: r.non2xx,
-    ...(Object.keys(statusCodes).length ? { statusCodes } : {}),
-    serverCpuMsPerRequest: total ? Math.round(((cpu.server * cpu.seconds * 1000) / total) * 100) / 100 : 0,
-    bytesPerResponse: total ? Math.round((r.throughput.total ?? 0) / total) : 0,
+    statusCodes,
     cpu,
     loadAvgBefore,
   };
 }
 
-/** What a few of a workload's paths return, to catch a search that is fast because it is wrong. */
-export interface SampleCheck {
-  paths: number;
-  statuses: number[];
-  /** `search.mode = match` entries per sampled response. */
-  matches: number[];
-  /** `search.mode = include` entries per sampled response. */
-  included: number[];
-  totals: (number | null)[];
-  /** Diagnostics of OperationOutcome entries (ignored parameters) or error bodies. */
-  outcomes: string[];
-  problems: string[];
+function combine(name: string, target: string, pieces: Piece[], latencies: number[]): WorkloadFigures {
+  const sum = (f: (p: Piece) => number): number => pieces.reduce((a, p) => a + f(p), 0);
+  const seconds = sum((p) => p.seconds);
+  const requests = sum((p) => p.requests);
+  const sorted = Float64Array.from(latencies).sort();
+  const pct = (q: number): number => (sorted.length ? r2(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]) : 0);
+  const statusCodes: Record<string, number> = {};
+  for (const p of pieces) for (const [c, n] of Object.entries(p.statusCodes)) statusCodes[c] = (statusCodes[c] ?? 0) + n;
+  const cores = (f: (c: CpuWindow) => number): number => (seconds ? r2(sum((p) => f(p.cpu) * p.cpu.seconds) / sum((p) => p.cpu.seconds)) : 0);
+  const serverCpuSeconds = sum((p) => p.cpu.server * p.cpu.seconds);
+  return {
+    name,
+    target,
+    requestsPerSecond: !seconds ? 0 : requests / seconds < 100 ? Math.round((requests / seconds) * 10) / 10 : Math.round(requests / seconds),
+    requests,
+    seconds: r2(seconds),
+    p50: pct(0.5),
+    p90: pct(0.9),
+    p99: pct(0.99),
+    max: sorted.length ? r2(sorted[sorted.length - 1]) : 0,
+    mean: sorted.length ? r2(sorted.reduce((a, b) => a + b, 0) / sorted.length) : 0,
+    errors: sum((p) => p.errors),
+    timeouts: sum((p) => p.timeouts),
+    non2xx: sum((p) => p.non2xx),
+    statusCodes,
+    serverCpuMsPerRequest: requests ? r2((serverCpuSeconds * 1000) / requests) : 0,
+    bytesPerResponse: latencies.length ? Math.round(sum((p) => p.bytes) / latencies.length) : 0,
+    cpu: { seconds: r2(sum((p) => p.cpu.seconds)), server: cores((c) => c.server), bench: cores((c) => c.bench), others: cores((c) => c.others) },
+    loadAvgBefore: pieces[0]?.loadAvgBefore ?? loadAvg(),
+  };
 }
 
-export async function sampleWorkload(root: string, w: PathWorkload, n = 5): Promise<SampleCheck> {
-  const check: SampleCheck = { paths: w.paths.length, statuses: [], matches: [], included: [], totals: [], outcomes: [], problems: [] };
-  const step = Math.max(1, Math.floor(w.paths.length / n));
-  for (let i = 0; i < n && i * step < w.paths.length; i++) {
-    const res = await fetch(root + w.paths[i * step], { headers: ACCEPT });
-    const text = await res.text();
-    check.statuses.push(res.status);
-    let body: {
-      resourceType?: string;
-      total?: number;
-      entry?: { search?: { mode?: string }; resource?: { resourceType?: string; issue?: { diagnostics?: string }[] } }[];
-      issue?: { diagnostics?: string }[];
-    } = {};
-    try {
-      body = JSON.parse(text);
-    } catch {
-      check.problems.push(`HTTP ${res.status}, not JSON: ${text.slice(0, 200)}`);
-      continue;
-    }
-    if (body.resourceType === 'OperationOutcome') {
-      for (const issue of body.issue ?? []) if (issue.diagnostics) check.outcomes.push(`HTTP ${res.status}: ${issue.diagnostics}`);
-    }
-    const entries = body.entry ?? [];
-    check.matches.push(entries.filter((e) => e.search?.mode === 'match').length);
-    check.included.push(entries.filter((e) => e.search?.mode === 'include').length);
-    check.totals.push(body.total ?? null);
-    for (const e of entries) {
-      if (e.search?.mode === 'outcome') for (const issue of e.resource?.issue ?? []) if (issue.diagnostics) check.outcomes.push(issue.diagnostics);
+/**
+ * Measure a workload on several targets in alternation, A B A B: each round gives each target a
+ * warm-up and duration/rounds measured seconds, so a machine whose load drifts affects all alike.
+ * Figures are combined over the rounds, one per leg, in the legs' order.
+ */
+export async function alternate(name: string, legs: Leg[], s: LoadSettings): Promise<WorkloadFigures[]> {
+  const rounds = Math.max(1, Math.floor(s.rounds ?? 1));
+  const seconds = s.duration / rounds;
+  const pieces: Piece[][] = legs.map(() => []);
+  const latencies: number[][] = legs.map(() => []);
+  /** Requests/s of each leg so far, for fixedAmount. */
+  const rate: number[] = legs.map(() => 0);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, leg] of legs.entries()) {
+      if (s.warmup > 0) {
+        await leg.beforeRun?.();
+        // By amount too for slow requests, so no abandoned request still runs on the server when measuring starts.
+        const length = s.fixedAmount ? { amount: Math.max(s.connections, Math.round(rate[i] * s.warmup)) } : { duration: s.warmup };
+        const w = await autocannon(cannonOptions(leg, s.connections, length));
+        if (!rate[i] && w.requests.total) rate[i] = w.requests.total / w.duration;
+      }
+      await leg.beforeRun?.();
+      const length = s.fixedAmount ? { amount: Math.max(2 * s.connections, Math.round(rate[i] * seconds)) } : { duration: seconds };
+      const piece = await runOnce(leg, s.connections, length, latencies[i]);
+      if (piece.requests) rate[i] = piece.requests / piece.seconds;
+      pieces[i].push(piece);
     }
   }
-  check.outcomes = [...new Set(check.outcomes)];
-  const ex = w.expect ?? {};
-  if (check.statuses.some((s) => s !== 200)) check.problems.push(`non-200 status: ${check.statuses.join(', ')}`);
-  if (ex.matchesAtLeast !== undefined && check.matches.some((m) => m < ex.matchesAtLeast!)) {
-    check.problems.push(`expected at least ${ex.matchesAtLeast} match(es), got ${check.matches.join(', ')}`);
-  }
-  if (ex.matchesAtMost !== undefined && check.matches.some((m) => m > ex.matchesAtMost!)) {
-    check.problems.push(`expected at most ${ex.matchesAtMost} match(es), got ${check.matches.join(', ')}`);
-  }
-  if (ex.includedAtLeast !== undefined && check.included.some((m) => m < ex.includedAtLeast!)) {
-    check.problems.push(`expected at least ${ex.includedAtLeast} included resource(s), got ${check.included.join(', ')}`);
-  }
-  if (check.outcomes.length) check.problems.push(`server reported: ${check.outcomes.join(' | ')}`);
-  return check;
+  return legs.map((leg, i) => combine(name, leg.target.label, pieces[i], latencies[i]));
+}
+
+/** One GET workload on one target, rotating through its paths. */
+export async function runPathWorkload(target: Target, w: PathWorkload, s: LoadSettings): Promise<WorkloadFigures> {
+  const bound = rotatingPaths(w.paths);
+  const [figures] = await alternate(w.name, [{ target, request: () => cannonRequest(bound) }], s);
+  return figures;
+}
+
+function r2(x: number): number {
+  return Math.round(x * 100) / 100;
 }

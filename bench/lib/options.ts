@@ -30,3 +30,30 @@ export function readOptions<T extends Record<string, number | string | boolean>>
   if (flags.size) throw new Error(`Unknown option(s): ${[...flags.keys()].map((k) => `--${k}`).join(', ')}`);
   return out as T;
 }
+
+/** Options both modes of `npm run bench` take (see bench/run.ts for what each means). */
+export const COMMON_OPTIONS = {
+  mode: 'main',
+  patients: 1000,
+  duration: 10,
+  warmup: 2,
+  rounds: 2,
+  connections: 16,
+  only: '',
+  seed: 20250101,
+  bundleEntries: 300,
+  loadConcurrency: 2,
+  keep: false,
+  outDir: 'bench/results',
+  writeDoc: false,
+  doc: 'docs/BENCHMARKS.md',
+};
+
+/** The names `--only=a,b` selects (undefined: all); an unknown name is an error, not an empty run. */
+export function onlyNames(only: string, known: string[]): Set<string> | undefined {
+  if (!only) return undefined;
+  const names = only.split(',').map((x) => x.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length) throw new Error(`--only: unknown workload(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  return new Set(names);
+}

@@ -14,7 +14,8 @@ export interface PathWorkload {
 
 const q = encodeURIComponent;
 
-function shuffled<T>(items: T[], seed: number): T[] {
+/** A deterministic shuffle (so every target and every run sees the same order). */
+export function shuffled<T>(items: T[], seed: number): T[] {
   const rng = new Rng(seed, 0x5e4c);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
@@ -102,4 +103,9 @@ export function searchWorkloads(patients: LoadedPatient[], seed: number, extra =
       expect: { matchesAtLeast: 1 },
     },
   ];
+}
+
+/** Read by id: every loaded patient, shuffled. */
+export function readPaths(patients: LoadedPatient[], seed: number): string[] {
+  return shuffled(patients, seed + 3).map((p) => `/fhir/Patient/${p.id}`);
 }
