@@ -131,6 +131,14 @@ const migrations: string[] = [
     FROM idx_date GROUP BY pid, rid
   ) GROUP BY pid;
   `,
+
+  // 4: a token condition checked per candidate row (EXISTS on rid, pid, value, system: e.g. the code
+  // of Observation?subject=…&code=system|code) is answered from the index alone; it used to fetch
+  // each idx_token row for its system (measured: that page query 130 -> 111 µs at 20k resources).
+  `
+  DROP INDEX idx_token_rid;
+  CREATE INDEX idx_token_rid ON idx_token (rid, pid, value, system);
+  `,
 ];
 
 /** The schema version this code migrates to. */
