@@ -1,10 +1,4 @@
-import {
-  getAllDataTypes,
-  isResourceType,
-  parseStructureDefinition,
-  validateResource,
-  validateTypedValue,
-} from '@medplum/core';
+import { getAllDataTypes, isResourceType, parseStructureDefinition, validateTypedValue } from '@medplum/core';
 import type { InternalTypeSchema } from '@medplum/core';
 import { readDefinitionBundle } from '../fhir/definition-cache.js';
 import type {
@@ -20,6 +14,7 @@ import { FhirError, outcome } from '../fhir/errors.js';
 import { BindingCompiler, BindingWalker } from './bindings.js';
 import type { TypeNode } from './bindings.js';
 import { TerminologyIndex, stripVersion } from './terminology.js';
+import { validateStructure } from './structure.js';
 
 export interface ValidatorOptions {
   /** Check required terminology bindings (default true). */
@@ -58,8 +53,8 @@ let instanceCounter = 0;
 
 /**
  * Validates resources against the base R4 definitions (structure, cardinality, primitive formats,
- * invariants — via @medplum/core), required terminology bindings (own checker), and registered profiles
- * named in `meta.profile`.
+ * invariants — own compiled validator, structure.ts, with @medplum/core's verdicts), required terminology
+ * bindings (own checker), and registered profiles named in `meta.profile` (via @medplum/core).
  *
  * Not thread-safe across async boundaries by design: `validate` is fully synchronous.
  */
@@ -244,7 +239,11 @@ export class Validator {
     }
 
     const issues: OperationOutcomeIssue[] = [];
-    runCore(issues, resourceType, () => validateResource(resource));
+    try {
+      validateStructure(resource as unknown as Record<string, unknown>, issues);
+    } catch (err) {
+      issues.push(issue('error', 'processing', `Validation failed: ${errorMessage(err)}`, resourceType));
+    }
 
     if (this.checkBindings) {
       this.refreshIfTerminologyChanged();
@@ -255,7 +254,7 @@ export class Validator {
     const declared = resource.meta?.profile;
     if (Array.isArray(declared) && declared.length > 0) {
       for (const raw of declared) {
-        if (typeof raw !== 'string') continue; // core reports the type error
+        if (typeof raw !== 'string') continue; // the structure check reports the type error
         this.validateProfile(resource, resourceType, raw, issues);
       }
     }
