@@ -13,9 +13,10 @@ import { isEmptyValue, MergedPrimitive, mergePrimitiveExtension, nullScan, Primi
  * nested resources, and the invariants core evaluates), at a fraction of its cost. Issue texts are core's;
  * paths name the JSON property (`Observation.valueQuantity.value`, where core says `value[x]`).
  *
- * Deliberately stricter than core (see validation-structure.test.ts): a number or boolean where an object is
- * expected, property names such as `constructor` or `toString` (core looks them up with `in` on a plain object),
- * and a nested resource whose resourceType is not a concrete resource type.
+ * Deliberately stricter than core (documented in validation-structure.test.ts): a number or boolean where an
+ * object is expected, property names such as `constructor` or `toString` (core looks them up with `in` on a plain
+ * object), a nested resource whose resourceType is not a concrete resource type, and the invariants that use
+ * descendants()/children() (que-2, csd-1, sdf-9), which fhirpath.js evaluates and core's engine reads as empty.
  */
 
 let element: TypeNode | undefined;

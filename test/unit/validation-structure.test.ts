@@ -440,6 +440,73 @@ describe('compiled structure validation: broken variants of examples', () => {
   }, 300_000);
 });
 
+/** Errors of the compiled validator that are documented differences with core (see STRICTER_THAN_CORE below). */
+const DOCUMENTED_STRICTER = /^(Invalid JSON type: expected object, but got (number|boolean)|Unknown data type: |Constraint (que-2|csd-1|sdf-9) not met)/;
+
+describe('compiled structure validation: random mutations', () => {
+  it('gives core\'s verdict on seeded random mutations of examples', () => {
+    let seed = 20240601;
+    const rnd = (): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)];
+    const VALUES: unknown[] = [null, '', ' ', 'x', 'a b', 0, -1, 1.5, true, false, {}, [], [null], ['x'], [{}], { a: 1 }, { id: 'x' },
+      { extension: [{ url: 'http://example.org/x', valueString: 'y' }] }, '2020', '2020-01-01T10:00:00Z', '2016-10-31T09:45:05+10:00',
+      'group', 'display', 'transaction', 'final', 'Patient/1', '#p1', 'http://unitsofmeasure.org'];
+    type Slot = { parent: Record<string | number, unknown>; key: string | number };
+    const slots = (v: unknown, acc: Slot[] = []): Slot[] => {
+      if (Array.isArray(v)) v.forEach((x, i) => (acc.push({ parent: v as never, key: i }), slots(x, acc)));
+      else if (v && typeof v === 'object') for (const k of Object.keys(v)) (acc.push({ parent: v as never, key: k }), slots((v as Json)[k], acc));
+      return acc;
+    };
+    const mutations: ((s: Slot) => void)[] = [
+      (s) => void (s.parent[s.key] = structuredClone(pick(VALUES))),
+      (s) => void (Array.isArray(s.parent) ? s.parent.push(structuredClone(s.parent[s.key as number])) : delete s.parent[s.key]),
+      (s) => void (typeof s.key === 'string' && !Array.isArray(s.parent) && (s.parent[`_${s.key}`] = structuredClone(pick(VALUES)))),
+      (s) => void (s.parent[s.key] = [s.parent[s.key]]),
+      (s) => {
+        const v = s.parent[s.key];
+        if (Array.isArray(v) && v.length > 0) s.parent[s.key] = v[0];
+      },
+      (s) => {
+        const m = typeof s.key === 'string' ? /^(_?[a-z][A-Za-z]*?)([A-Z].*)$/.exec(s.key) : null;
+        if (!m || Array.isArray(s.parent)) return;
+        s.parent[m[1] + pick(['String', 'Integer', 'Boolean', 'CodeableConcept', 'Quantity', 'Period', 'DateTime', 'Foo'])] = s.parent[s.key];
+        delete s.parent[s.key];
+      },
+    ];
+    const files = [...VARIANT_FILES, 'Appointment-example.json', 'MedicationDispense-meddisp0301.json', 'Composition-example.json', 'DiagnosticReport-f201.json'];
+    const originals = files.map(example);
+    invariantStats.crossCheck = true;
+    invariantStats.mismatches.length = 0;
+    const disagreements: string[] = [];
+    let documented = 0;
+    try {
+      for (let n = 0; n < 1500; n++) {
+        const resource = structuredClone(pick(originals));
+        for (let k = 1 + Math.floor(rnd() * 3); k > 0; k--) {
+          const s = pick(slots(resource));
+          if (s && !(s.parent === resource && s.key === 'resourceType')) pick(mutations)(s);
+        }
+        const mine = myErrors(resource);
+        const core = coreErrors(resource);
+        if ((mine.length > 0) === (core.length > 0)) continue;
+        if (core.length === 0 && mine.every((i) => DOCUMENTED_STRICTER.test(i.details?.text ?? ''))) {
+          documented++;
+          continue;
+        }
+        disagreements.push(`${String(resource.resourceType)}\n    core: ${describeIssues(core)}\n    mine: ${describeIssues(mine)}\n    ${JSON.stringify(resource).slice(0, 300)}`);
+      }
+    } finally {
+      invariantStats.crossCheck = false;
+    }
+    console.log(`random mutations: 1500, ${disagreements.length} disagreements, ${documented} documented differences`);
+    expect(disagreements, disagreements.slice(0, 10).join('\n')).toEqual([]);
+    expect(invariantStats.mismatches, invariantStats.mismatches.slice(0, 20).join('\n')).toEqual([]);
+  }, 300_000);
+});
+
 describe('compiled structure validation: edge cases', () => {
   const patient = (extra: Json): Json => ({ resourceType: 'Patient', ...extra });
   const observation = (extra: Json): Json => ({ resourceType: 'Observation', status: 'final', code: { text: 'x' }, ...extra });
