@@ -48,12 +48,16 @@ export interface GoalResult {
   pass: boolean | null;
 }
 
-export interface MainResult {
-  benchmark: 'main';
+/** What every result file starts with, whatever the mode. */
+export interface ResultHeader {
   date: string;
   settings: Record<string, string | number | boolean>;
   machine: MachineFacts & { loadAvgAtEnd: number[] };
   notes: string[];
+}
+
+export interface MainResult extends ResultHeader {
+  benchmark: 'main';
   servers: ServerSummary[];
   floors: { targets: string[]; payloadBytes: number };
   workloads: WorkloadResult[];

@@ -1,6 +1,6 @@
 import type { WorkloadFigures } from './cannon.js';
 import type { LoadResult } from './load.js';
-import type { MachineFacts } from './machine.js';
+import type { ResultHeader } from './results.js';
 import { describeMatches, type SampleCheck } from './sample.js';
 import { mdTable, table } from './table.js';
 import { GROWTH_MAX, verdict } from './targets.js';
@@ -30,12 +30,8 @@ export interface Growth {
   withinTarget: boolean | null;
 }
 
-export interface ScalingResult {
+export interface ScalingResult extends ResultHeader {
   benchmark: 'scaling';
-  date: string;
-  settings: Record<string, string | number | boolean>;
-  machine: MachineFacts & { loadAvgAtEnd: number[] };
-  notes: string[];
   /** Base set first, then the larger one. */
   sizes: SizeResult[];
   growth: Growth[];
