@@ -11,7 +11,10 @@ export interface VersionRow {
   content: string | null;
 }
 
-export const BY_RID = `SELECT r.type, r.id, v.version, v.last_updated, v.method, v.content
+/** The columns of a VersionRow, from `resources r` and `versions v`. */
+export const VERSION_COLUMNS = 'r.type, r.id, v.version, v.last_updated, v.method, v.content';
+
+export const BY_RID = `SELECT ${VERSION_COLUMNS}
   FROM resources r JOIN versions v ON v.rid = r.rid AND v.version = r.version WHERE r.rid = ?`;
 
 export function toStored(row: VersionRow): StoredVersion {

@@ -6,6 +6,7 @@ import type { Cursor } from './cursor.js';
 import type { KeyExpr, KeyValue } from './sort-keys.js';
 import { and, FALSE, or, TRUE, type Frag } from './sql-fragments.js';
 import { cached } from './statement-cache.js';
+import { VERSION_COLUMNS } from '../version-rows.js';
 
 export function maxSeq(db: Database): number {
   return (cached(db, 'SELECT coalesce(max(seq), 0) AS m FROM versions').get() as { m: number }).m;
@@ -101,10 +102,15 @@ export function source(where: Frag, keys: KeyExpr[], wm: Frag, rowWhere: Frag, i
 }
 
 /**
- * The page query. LIMIT is an integer literal, not a bound parameter: SQLite's planner reads a bound
- * LIMIT and marks the statement to be re-prepared whenever it is rebound, i.e. on every run (measured:
- * a token search page query 32 µs with `LIMIT ?`, 8.7 µs with `LIMIT 21`). Page sizes are few, so
- * the statement cache still holds them.
+ * The page query: each row's keys, rid and current version (the columns of version-rows.ts), so a
+ * page is one statement rather than one lookup per row (measured on a reference + token page of
+ * 20: 174 µs as page + 20 lookups, 95 µs joined). CROSS JOIN keeps the paged rows the outer loop:
+ * SQLite never reorders its operands, so the plan that finds the rows stays the plan.
+ *
+ * LIMIT is an integer literal, not a bound parameter: SQLite's planner reads a bound LIMIT and marks
+ * the statement to be re-prepared whenever it is rebound, i.e. on every run (measured: a token
+ * search page query 32 µs with `LIMIT ?`, 8.7 µs with `LIMIT 21`). Page sizes are few, so the
+ * statement cache still holds them.
  */
 export function pageQuery(src: Source, cursor: Cursor | undefined, backward: boolean, limit: number, offset: number): { sql: string; args: unknown[] } {
   if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`invalid page limit ${limit}`);
@@ -118,9 +124,12 @@ export function pageQuery(src: Source, cursor: Cursor | undefined, backward: boo
     })
     .join('');
   const filter = and([src.where, bound]);
+  // A materialised source (alias m) joins its resources row; the inline one already reads it (r).
+  const rows = src.from === 'resources r' ? 'resources r' : `${src.from} CROSS JOIN resources r ON r.rid = ${src.rid}`;
   return {
     sql:
-      `${src.prefix}SELECT ${src.rid} AS rid${src.select} FROM ${src.from} WHERE ${filter.sql} ` +
+      `${src.prefix}SELECT ${src.rid} AS rid${src.select}, ${VERSION_COLUMNS} ` +
+      `FROM ${rows} CROSS JOIN versions v ON v.rid = r.rid AND v.version = r.version WHERE ${filter.sql} ` +
       `ORDER BY ${order}${src.rid}${backward ? ' DESC' : ''} LIMIT ${limit} OFFSET ?`,
     args: [...src.args, ...filter.args, offset],
   };

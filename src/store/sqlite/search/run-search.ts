@@ -9,13 +9,13 @@ import { exists, maxSeq, pageQuery, rowMatches, source, watermarkFilter } from '
 import type { FilterMode } from './selectivity.js';
 import { sortSignature, type KeyExpr } from './sort-keys.js';
 import { cached } from './statement-cache.js';
-import { BY_RID, toStored, type VersionRow } from '../version-rows.js';
+import { toStored, type VersionRow } from '../version-rows.js';
 
 /**
  * Compiles a SearchPlan to SQL over the index tables (schema.ts) and runs it.
  *
  * Shape: `SELECT r.rid FROM resources r WHERE r.deleted = 0 AND r.type ... AND <conditions>
- * ORDER BY <sort keys>, r.rid LIMIT ? OFFSET ?`, then each page row's current version is read by rid.
+ * ORDER BY <sort keys>, r.rid LIMIT n OFFSET ?`, joined with each row's current version.
  * Every index condition is `r.rid IN (SELECT rid FROM idx_x WHERE pid = ? AND ...)` (uncorrelated, so
  * SQLite materialises it once; `EXISTS` with ORDER BY forced full scans). Negations (`:not`,
  * `:missing=true`) are `NOT IN`. A parameter that was never indexed for the searched types (no pid)
@@ -91,15 +91,11 @@ function search(db: Database, params: ParamIds, plan: SearchPlan): SearchPage {
 
   if (plan.count > 0) {
     const q = pageQuery(src, cursor, backward, plan.count + 1, plan.offset);
-    const rows = cached(db, q.sql).all(...q.args) as KeyRow[];
+    const rows = cached(db, q.sql).all(...q.args) as (KeyRow & VersionRow)[];
     const more = rows.length > plan.count;
     if (more) rows.length = plan.count;
     if (backward) rows.reverse();
-    const byRid = cached(db, BY_RID);
-    for (const row of rows) {
-      const v = byRid.get(row.rid) as VersionRow | undefined;
-      if (v) page.versions.push(toStored(v));
-    }
+    for (const row of rows) page.versions.push(toStored(row));
     const make = (row: KeyRow): string => encodeCursor(signature, keys, row, watermark, false);
     if (rows.length > 0) {
       const first = rows[0];
