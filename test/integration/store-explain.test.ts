@@ -156,7 +156,7 @@ describe(`query plans and timings (${PATIENTS} patients)`, () => {
     const refToken = plan('Observation', 'subject=Patient/p123&code=http://loinc.org|8480-6');
     for (const detail of [explain(refToken).join('\n'), count(refToken)]) {
       expect(detail).toMatch(/idx_reference_target \(pid=\? AND target_id=\? AND target_type=\?\)/);
-      expect(detail).toMatch(/idx_token_rid \(rid=\?\)/);
+      expect(detail).toMatch(/idx_token_rid \(rid=\? AND pid=\? AND value=\? AND system=\?\)/);
       expect(detail).not.toMatch(/idx_token_value|SCAN/);
     }
     // Written the other way round, the same plan.
@@ -164,7 +164,7 @@ describe(`query plans and timings (${PATIENTS} patients)`, () => {
     // Dates with a reference: per-row checks on idx_date_rid, no date list.
     const dated = explain(plan('Observation', 'date=ge2024-01-01&date=lt2024-02-01&subject=Patient/p123')).join('\n');
     expect(dated).toMatch(/idx_reference_target/);
-    expect(dated).toMatch(/COVERING INDEX idx_date_rid \(rid=\?\)/);
+    expect(dated).toMatch(/COVERING INDEX idx_date_rid \(rid=\? AND pid=\?/);
     expect(dated).not.toMatch(/idx_date_lo|idx_date_hi|SCAN/);
     // Two dates on a single-valued parameter: one bounded range scan on lo (10 minutes: ~86 rows;
     // a denser range alone would walk the type, like gender=male below).
