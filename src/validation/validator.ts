@@ -48,6 +48,8 @@ interface ParsedProfile {
 }
 
 const HL7_SD = 'http://hl7.org/fhir/StructureDefinition/';
+/** Issue codes write.ts answers with 400 (base structure). */
+const STRUCTURAL_CODES = new Set(['structure', 'required', 'value', 'invalid', 'too-long']);
 
 let instanceCounter = 0;
 
@@ -284,10 +286,24 @@ export class Validator {
     // duration of this synchronous call (core looks schemas up by the typed value's type).
     const dataTypes = getAllDataTypes();
     dataTypes[parsed.coreKey] = parsed.coreSchema;
+    // Core validates backbone elements (CareTeam.participant) against the schema registered under their type
+    // name, the base's: put the profile's own backbone types there for this synchronous call.
+    const replaced = parsed.schema.innerTypes.map((t) => [t.name, dataTypes[t.name]] as const);
+    for (const t of parsed.schema.innerTypes) dataTypes[t.name] = t;
+    const found: OperationOutcomeIssue[] = [];
     try {
-      runCore(issues, resourceType, () => validateTypedValue({ type: parsed.coreKey, value: resource }));
+      runCore(found, resourceType, () => validateTypedValue({ type: parsed.coreKey, value: resource }));
     } finally {
       delete dataTypes[parsed.coreKey];
+      for (const [name, schema] of replaced) dataTypes[name] = schema;
+    }
+    // Violations of the profile are 422, not 400 (http://hl7.org/fhir/R4/http.html#create): they must not
+    // carry the base-structure codes. Core repeats base errors, which the base check reported already.
+    const reported = new Set(issues.map((i) => `${i.expression?.join(',')}|${i.details?.text ?? i.diagnostics}`));
+    for (const i of found) {
+      if (reported.has(`${i.expression?.join(',')}|${i.details?.text ?? i.diagnostics}`)) continue;
+      const profileIssue = i.severity === 'error' && STRUCTURAL_CODES.has(i.code) ? { ...i, code: 'processing' as const } : i;
+      issues.push({ ...profileIssue, diagnostics: `Profile ${url}: ${i.details?.text ?? i.diagnostics ?? ''}` });
     }
 
     if (this.checkBindings) {
