@@ -17,6 +17,8 @@ export interface Config {
   logLevel: string;
   /** Conformance content loaded on start (StructureDefinitions, ValueSets, CodeSystems, SearchParameters). */
   profilesDir: string;
+  /** SEED: `catalogue` loads the programme catalogue and reference data into an empty store on start; `none` does not. */
+  seed: 'catalogue' | 'none';
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -34,7 +36,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxCount: intFrom(env.MAX_COUNT, 1000),
     logLevel: env.LOG_LEVEL || 'info',
     profilesDir: path.resolve(env.PROFILES_DIR || path.join(projectRoot(), 'fhir-profiles')),
+    seed: seedFrom(env.SEED),
   };
+}
+
+function seedFrom(value: string | undefined): Config['seed'] {
+  if (value === undefined || value === '' || value === 'catalogue') return 'catalogue';
+  if (value === 'none') return 'none';
+  throw new Error(`Invalid SEED "${value}": use "catalogue" or "none"`);
 }
 
 function intFrom(value: string | undefined, fallback: number): number {

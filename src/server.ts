@@ -7,6 +7,7 @@ import { loadBaseDefinitions } from './fhir/definitions.js';
 import { createApp } from './http/app.js';
 import { createNodeServer } from './http/node-server.js';
 import { createLogger, type Logger } from './log.js';
+import { loadSeedCatalogue } from './programmes/seed-loader.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/types.js';
 import { Validator } from './validation/validator.js';
@@ -28,6 +29,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const validator = new Validator();
   const ctx: FhirContext = { store, config, validator, logger, now: monotonicClock() };
   await loadConformanceContent(ctx, config.profilesDir, logger);
+  await loadSeedCatalogue(ctx, logger, config.seed);
   const app = createApp({ ctx, logger, isReady: () => ready });
   const server = createNodeServer(app);
   server.keepAliveTimeout = 65_000;

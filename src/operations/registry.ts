@@ -1,7 +1,10 @@
 import type { FhirContext } from '../fhir/context.js';
 import { fail } from '../fhir/errors.js';
 import type { FhirRequest, FhirResponse, HttpMethod } from '../fhir/request.js';
+import { applyOperation } from './apply.js';
+import { careOverviewOperation } from './care-overview.js';
 import { everythingOperation } from './everything.js';
+import { snapshotOperation } from './snapshot.js';
 import { validateOperation } from './validate.js';
 
 export type OperationLevel = 'system' | 'type' | 'instance';
@@ -18,7 +21,7 @@ export interface OperationDefinitionEntry {
   handler(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse>;
 }
 
-export const operations: OperationDefinitionEntry[] = [validateOperation, everythingOperation];
+export const operations: OperationDefinitionEntry[] = [validateOperation, everythingOperation, applyOperation, careOverviewOperation, snapshotOperation];
 
 export async function invokeOperation(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse> {
   const level: OperationLevel = req.id !== undefined ? 'instance' : req.resourceType ? 'type' : 'system';

@@ -85,7 +85,13 @@ describe('GET /metadata', () => {
     expect(opNames('Patient')).toEqual(expect.arrayContaining(['validate', 'everything']));
     expect(opNames('Observation')).toContain('validate');
     expect(opNames('Observation')).not.toContain('everything');
-    for (const op of byType('Patient').operation) expect(op.definition).toMatch(/^http:\/\/hl7\.org\/fhir\/OperationDefinition\//);
+    // HL7's operations by their canonical; the server's own ones are published, readable by url.
+    for (const op of byType('Patient').operation) {
+      if (/^http:\/\/hl7\.org\/fhir\/OperationDefinition\//.test(op.definition)) continue;
+      expect(op.definition).toMatch(/^https:\/\/forlob\.dk\/fhir\/OperationDefinition\//);
+      const { body: found } = await fhirFetch(`${base}/OperationDefinition?url=${encodeURIComponent(op.definition)}`);
+      expect(found.entry?.[0]?.resource?.code).toBe(op.name);
+    }
   });
 
   it('is not writable', async () => {

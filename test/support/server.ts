@@ -15,10 +15,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Start the real server on a free port over a fresh temporary data directory. */
+/**
+ * Start the real server on a free port over a fresh temporary data directory. Without the programme
+ * catalogue unless `SEED: 'catalogue'` is passed: most tests reason about exactly what they wrote.
+ */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'forlob-test-'));
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env, DATA_DIR: dataDir });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SEED: 'none', ...env, DATA_DIR: dataDir });
   const server = await startServer(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   return {
     base: `${server.url}/fhir`,
