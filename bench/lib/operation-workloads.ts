@@ -1,4 +1,7 @@
-import type { Capabilities, WorkloadDef } from './workload.js';
+import { randomUUID } from 'node:crypto';
+import { ICD10_SYSTEM, type GenOptions } from '../data.js';
+import { freshPatient, patientTemplates } from './write-data.js';
+import { fhirHeaders, type BoundWorkload, type Capabilities, type WorkloadDef } from './workload.js';
 
 /**
  * Workloads on FHIR operations that later issues add: `PlanDefinition/$apply` (issue 5, enrolment)
@@ -17,13 +20,15 @@ interface OperationSpec {
   bind?: WorkloadDef['bind'];
 }
 
-const SPECS: OperationSpec[] = [
+const specs = (gen: GenOptions): OperationSpec[] => [
   {
     name: '$apply',
     operation: 'apply',
     issue: 5,
-    description: 'POST /fhir/PlanDefinition/<programme>/$apply with subject = an eligible patient: EpisodeOfCare, CarePlan, CareTeam, first activities, Provenance',
+    description:
+      'POST /fhir/PlanDefinition/<programme>/$apply with subject = a patient with its inclusion diagnosis, each (patient, programme) once: eligibility, EpisodeOfCare, CarePlan, CareTeam, stratification, first activities, Provenance in one transaction',
     expectStatus: 201,
+    bind: (target) => applyWorkload(target.root, gen),
   },
   {
     name: '$event',
@@ -34,12 +39,66 @@ const SPECS: OperationSpec[] = [
   },
 ];
 
-export function operationWorkloads(): WorkloadDef[] {
-  return SPECS.map((spec) => ({
+/** Patients created for $apply per target: an enrolment happens once, so each request needs one. */
+const APPLY_POOL = 6000;
+
+/**
+ * $apply on fresh patients, each created (in transaction Bundles, before measuring) with an active type 2
+ * diabetes diagnosis and a GP: every request enrols a different eligible patient in the seeded
+ * diabetes programme. The run is a fixed amount of requests within the pool.
+ */
+async function applyWorkload(root: string, gen: GenOptions): Promise<BoundWorkload> {
+  const templates = patientTemplates(gen);
+  const ids: string[] = [];
+  while (ids.length < APPLY_POOL) {
+    const size = Math.min(200, APPLY_POOL - ids.length);
+    const entry = Array.from({ length: size }, (_, i) => {
+      const url = `urn:uuid:${randomUUID()}`;
+      return [
+        { fullUrl: url, resource: freshPatient(templates[(ids.length + i) % templates.length]), request: { method: 'POST', url: 'Patient' } },
+        { resource: diabetes(url), request: { method: 'POST', url: 'Condition' } },
+      ];
+    }).flat();
+    const res = await fetch(`${root}/fhir`, { method: 'POST', headers: fhirHeaders({ body: '' }), body: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry }) });
+    const body = (await res.json()) as { entry?: { response?: { location?: string } }[] };
+    if (res.status !== 200) throw new Error(`$apply workload: creating its patients failed: HTTP ${res.status}`);
+    for (const e of body.entry ?? []) {
+      const m = /(?:^|\/)Patient\/([^/]+)\/_history\//.exec(e.response?.location ?? '');
+      if (m) ids.push(m[1]);
+    }
+    if (ids.length === 0) throw new Error('$apply workload: the transaction answer names no Patient location');
+  }
+  let n = 0;
+  return {
+    next: () => {
+      if (n >= ids.length) throw new Error(`$apply: all ${ids.length} prepared patients are enrolled (raise APPLY_POOL)`);
+      const body = JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'subject', valueString: `Patient/${ids[n++]}` }] });
+      return { req: { method: 'POST', path: '/fhir/PlanDefinition/diabetes-type-2/$apply', body } };
+    },
+    check: (body) => (body.includes('"resourceType":"CarePlan"') ? [] : [`not a CarePlan: ${body.slice(0, 200)}`]),
+  };
+}
+
+function diabetes(subject: string): Record<string, unknown> {
+  const coding = (system: string, code: string) => ({ coding: [{ system, code }] });
+  return {
+    resourceType: 'Condition',
+    clinicalStatus: coding('http://terminology.hl7.org/CodeSystem/condition-clinical', 'active'),
+    verificationStatus: coding('http://terminology.hl7.org/CodeSystem/condition-ver-status', 'confirmed'),
+    code: { coding: [{ system: ICD10_SYSTEM, code: 'E11.9', display: 'Type 2-diabetes uden komplikationer' }] },
+    subject: { reference: subject },
+    onsetDateTime: '2019-05-01',
+  };
+}
+
+export function operationWorkloads(gen: GenOptions): WorkloadDef[] {
+  return specs(gen).map((spec) => ({
     name: spec.name,
     description: spec.description,
     group: 'operation' as const,
     expectStatus: spec.expectStatus,
+    // Each request changes what the next may do (an enrolment happens once): count requests, abandon none.
+    fixedAmount: true,
     unavailable: (caps: Capabilities) => {
       if (!caps.operations.has(spec.operation)) return `not available (issue ${spec.issue})`;
       if (!spec.bind) return `$${spec.operation} exists, its workload is not written yet (bench/lib/operation-workloads.ts)`;

@@ -56,7 +56,7 @@ export async function runMainMode(argv: string[]): Promise<void> {
     updateWorkload(opts.connections, opts.updatePool),
     transaction2Workload(gen),
     bigTransactionWorkload(gen, opts.tx500Entries, opts.tx500Connections),
-    ...operationWorkloads(),
+    ...operationWorkloads(gen),
   ];
   const only = onlyNames(opts.only, all.map((d) => d.name));
   const defs = all.filter((d) => !only || only.has(d.name));
