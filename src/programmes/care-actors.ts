@@ -69,7 +69,12 @@ function municipalityCodes(addresses: Address[] | undefined): string[] {
 async function municipalityOf(ctx: FhirContext, patient: Patient): Promise<Ref | undefined> {
   const codes = municipalityCodes(patient.address);
   if (!codes.length) return undefined;
-  const govt = await searchResources<Organization>(ctx, 'Organization', { type: [`${ORGANIZATION_TYPE}|govt`] }, 500);
+  // The `municipality` search parameter (fhir-profiles/SearchParameter) indexes the same extension.
+  const govt = await searchResources<Organization>(ctx, 'Organization', {
+    type: [`${ORGANIZATION_TYPE}|govt`],
+    municipality: [codes.map((c) => `${SYSTEM.municipality}|${c}`).join(',')],
+    'partof:missing': ['true'],
+  });
   const org = govt.find((o) => o.active !== false && !o.partOf && municipalityCodes(o.address).some((c) => codes.includes(c)));
   return org && { reference: `Organization/${org.id}` };
 }

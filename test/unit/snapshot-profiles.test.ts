@@ -131,6 +131,7 @@ describe('fhir-profiles: content', () => {
       ['programme', ['EpisodeOfCare'], 'reference', 'active'],
       ['participant-role', ['CareTeam'], 'token', 'active'],
       ['role-member', ['CareTeam'], 'composite', 'active'],
+      ['municipality', ['Patient', 'Organization'], 'token', 'active'],
     ]);
     // the composite's own component is defined before it (the loader activates in file order)
     const composite = params[4];
