@@ -1,6 +1,7 @@
 import type { Sector } from '../../src/programmes/model.js';
 import { assumption, seed, type Source } from './sources.js';
-import type { ActionSpec, ActivitySpec, CourseSpec } from './types.js';
+import { GENERIC_STRATIFICATION, STRATIFICATION_SOURCES, strata } from './common.js';
+import type { ActionSpec, ActivitySpec, CourseSpec, StratificationSpec } from './types.js';
 
 /*
  * Activities: the shared ones (one ActivityDefinition each, no programme prefix) and the helpers programme
@@ -166,5 +167,23 @@ export function standardCourse(options: {
           ]
         : []),
     ],
+  };
+}
+
+/**
+ * The generic two-dimensional pyramid (DOMAIN table) as most diagnosis programmes offer it: a municipal offer
+ * after the clarifying conversation (stratum 1), plus municipal support and a coordinator assessment (2), the
+ * hospital offer (3), plus an allocated care coordinator and municipal support (4).
+ */
+export function pyramidStratification(municipalOffer: ActivitySpec, hospitalOffer: ActivitySpec, moreSources: Source[] = []): StratificationSpec {
+  return {
+    description: GENERIC_STRATIFICATION,
+    strata: strata([
+      [afterClarifying(municipalOffer)],
+      [afterClarifying(municipalOffer), step(SHARED.municipalSupport), step(SHARED.careCoordinatorAssessment)],
+      [step(hospitalOffer)],
+      [step(hospitalOffer), step(SHARED.appointCareCoordinator), step(SHARED.municipalSupport)],
+    ]),
+    sources: [...STRATIFICATION_SOURCES, ...moreSources],
   };
 }

@@ -1,5 +1,5 @@
-import { activity, afterClarifying, SHARED, standardCourse, step } from '../activities.js';
-import { ADULTS, CODE_TABLE, GENERIC_STRATIFICATION, PATIENT_GROUP, RUN_BY_ALL_REGIONS, SESSIONS_ASSUMPTION, STRATIFICATION_SOURCES, strata } from '../common.js';
+import { activity, pyramidStratification, standardCourse } from '../activities.js';
+import { ADULTS, CODE_TABLE, PATIENT_GROUP, RUN_BY_ALL_REGIONS, SESSIONS_ASSUMPTION } from '../common.js';
 import { range } from '../build-valuesets.js';
 import { commonIndicators, indicator, measured, TARGET_ASSUMPTION } from '../goals.js';
 import { assumption, seed } from '../sources.js';
@@ -57,16 +57,7 @@ export const cardiovascular: ProgrammeSpec = {
     },
     minimumAge: ADULTS,
   },
-  stratification: {
-    description: GENERIC_STRATIFICATION,
-    strata: strata([
-      [afterClarifying(training)],
-      [afterClarifying(training), step(SHARED.municipalSupport), step(SHARED.careCoordinatorAssessment)],
-      [step(outpatient)],
-      [step(outpatient), step(SHARED.appointCareCoordinator), step(SHARED.municipalSupport)],
-    ]),
-    sources: [...STRATIFICATION_SOURCES, seed('001', 'Modul: Multisygdom, 1', 'diabetes and cardiovascular disease are a frequent combination')],
-  },
+  stratification: pyramidStratification(training, outpatient, [seed('001', 'Modul: Multisygdom, 1', 'diabetes and cardiovascular disease are a frequent combination')]),
   course: standardCourse({
     education,
     sessions: 6,
