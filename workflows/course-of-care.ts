@@ -39,8 +39,8 @@ const stratumParams = ({ event }: { event: CourseEvent }) => {
     ...(overridden && { reason: e.reason }),
   };
 };
-const needsCoordinator = ({ context, event }: { context: CourseContext; event: CourseEvent }) =>
-  'stratum' in event && context.input.coordinatorStrata.includes(event.stratum);
+const needsCoordinator = ({ context }: { context: CourseContext }) =>
+  context.stratum !== undefined && context.input.coordinatorStrata.includes(context.stratum);
 const timer = (id: string, event: string, after: (i: CourseInput) => string) =>
   ({ type: 'scheduleTimer' as const, params: ({ context }: { context: CourseContext }) => ({ id, event, after: after(context.input) }) });
 const task = (code: string, reason: string) => ({ type: 'createTask' as const, params: { code, reason } });
@@ -59,12 +59,14 @@ export const courseOfCare = setup({
     eligible: ({ event }) => event.type === 'SCREENED' && event.eligible,
     hasReason: ({ event }) => event.type === 'STRATUM_OVERRIDDEN' && !!event.reason?.trim(),
     needsCoordinator,
+    hasStratum: ({ context }) => context.stratum !== undefined,
     lastSession: ({ context }) => context.attended + 1 >= context.input.educationSessions,
     repeatedAbsence: ({ context }) => context.missedInRow + 1 >= context.input.absenceThreshold,
   },
 }).createMachine({
   id: machineId,
-  context: ({ input }) => ({ input, attended: 0, missedInRow: 0, escalated: false }),
+  // The stratum $apply computed at enrolment (already recorded) starts the course stratified.
+  context: ({ input }) => ({ input, attended: 0, missedInRow: 0, escalated: false, ...(input.initialStratum && { stratum: input.initialStratum }) }),
   initial: 'referral',
   on: {
     WITHDRAW: { target: '.withdrawn', actions: [{ type: 'cancelOpenTasks', params: {} }, { type: 'recordOutcome', params: ({ event }) => ({ outcome: 'withdrawn', reason: event.reason }) }, { type: 'setCarePlanStatus', params: { status: 'revoked' } }, { type: 'setEpisodeStatus', params: { status: 'finished' } }] },
@@ -105,7 +107,7 @@ export const courseOfCare = setup({
             stratification: {
               initial: 'unstratified',
               states: {
-                unstratified: { on: stratifyTransitions },
+                unstratified: { always: { guard: 'hasStratum', target: 'stratified' }, on: stratifyTransitions },
                 stratified: { on: { RESTRATIFY: { target: 'restratifying', actions: task('stratification', 're-stratification') } } },
                 restratifying: { on: stratifyTransitions, exit: { type: 'completeTask', params: { code: 'stratification' } } },
               },
@@ -115,12 +117,8 @@ export const courseOfCare = setup({
               // The tovholder (always present) can be set or changed whatever the coordinator state.
               on: { TOVHOLDER_SET: { actions: { type: 'setTovholder', params: ({ event }) => ({ practitioner: event.practitioner }) } } },
               states: {
-                tovholderOnly: {
-                  on: {
-                    STRATIFIED: { guard: 'needsCoordinator', target: 'coordinatorRequested' },
-                    STRATUM_OVERRIDDEN: { guard: 'needsCoordinator', target: 'coordinatorRequested' },
-                  },
-                },
+                // Entered with, or reaching, a stratum that calls for a coordinator (keepStratum runs first).
+                tovholderOnly: { always: { guard: 'needsCoordinator', target: 'coordinatorRequested' } },
                 coordinatorRequested: {
                   entry: [{ type: 'requestCoordinator', params: ({ context }) => ({ stratum: context.stratum }) }, task('appoint-care-coordinator', 'stratum calls for a care coordinator')],
                   on: { COORDINATOR_ASSIGNED: { target: 'handover', actions: [assign({ coordinator: ({ event }) => event.practitioner }), { type: 'assignCoordinator', params: ({ event }) => ({ practitioner: event.practitioner }) }, { type: 'completeTask', params: { code: 'appoint-care-coordinator' } }] } },

@@ -1,3 +1,5 @@
+import type { Stratum } from './events.js';
+
 /*
  * PlanDefinition JSON (as seed/catalogue builds it) → the input of the course-of-care machine. Pure; defaults
  * are stated in DEFAULTS and used where the PlanDefinition says nothing.
@@ -12,6 +14,8 @@ export interface CourseInput {
   followUpOffset: string;
   annualControl: string;
   absenceThreshold: number;
+  /** The stratum computed at enrolment ($apply), already recorded; absent when the course starts unstratified. */
+  initialStratum?: Stratum;
 }
 
 export const DEFAULTS: Omit<CourseInput, 'programme'> = {
