@@ -1,6 +1,7 @@
 import { assign, setup } from 'xstate';
-import type { CourseEvent, Stratum } from './events.js';
-import type { CourseInput } from './programme-input.js';
+import { eventSchemas, type CourseEvent, type Stratum } from './events.js';
+import type { MachineDefinition } from './machine-definition.js';
+import { programmeInput, type CourseInput } from './programme-input.js';
 
 /*
  * One course-of-care machine for every programme, configured by `input` (programme-input.ts). Pure data: every
@@ -192,3 +193,14 @@ export function acceptsEvent(snapshot: ReturnType<typeof courseOfCare.resolveSta
   if (snapshot.matches({ enrolled: { active: { hold: 'paused' } } }) && !WHILE_PAUSED.has(event.type)) return false;
   return snapshot.can(event);
 }
+
+/** The course-of-care machine as the engine runs it: every programme not served by a dedicated machine. */
+export const courseOfCareDefinition: MachineDefinition = {
+  id: machineId,
+  version: machineVersion,
+  machine: courseOfCare,
+  eventSchemas,
+  acceptsEvent: (snapshot, event) => acceptsEvent(snapshot as ReturnType<typeof courseOfCare.resolveState>, event as CourseEvent),
+  serves: () => true,
+  input: (plan, facts) => ({ ...programmeInput(plan as Parameters<typeof programmeInput>[0]), ...(facts.initialStratum && { initialStratum: facts.initialStratum }) }),
+};

@@ -1,0 +1,36 @@
+import type { AnyStateMachine, AnyMachineSnapshot } from 'xstate';
+import type { EventSchema } from './events.js';
+
+/*
+ * What the engine needs to know about one machine: the contract every machine module in workflows/ exports,
+ * so the engine runs them all the same way. Pure data and functions; nothing here touches the store.
+ */
+
+/** The PlanDefinition fields machines read (the JSON the catalogue builds). */
+export interface PlanDefinitionLike {
+  url?: string;
+  version?: string;
+  name?: string;
+  action?: unknown[];
+}
+
+/** What the enrolment knows when it starts a course. */
+export interface StartFacts {
+  /** The stratum $apply computed and recorded, when it did. */
+  initialStratum?: '1' | '2' | '3' | '4';
+}
+
+export interface MachineDefinition {
+  id: string;
+  /** Semver; a running instance keeps the version it started with. */
+  version: string;
+  machine: AnyStateMachine;
+  /** Event type → description and data fields (the API validates against it and lists it). */
+  eventSchemas: Record<string, EventSchema>;
+  /** Whether the machine in this snapshot takes the event (the engine answers 409 when not). */
+  acceptsEvent(snapshot: AnyMachineSnapshot, event: { type: string }): boolean;
+  /** Whether this machine runs the courses of the programme. */
+  serves(plan: PlanDefinitionLike): boolean;
+  /** The machine's input for a course of the programme. */
+  input(plan: PlanDefinitionLike, facts: StartFacts): unknown;
+}
