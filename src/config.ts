@@ -19,6 +19,10 @@ export interface Config {
   profilesDir: string;
   /** SEED: `catalogue` loads the programme catalogue and reference data into an empty store on start; `none` does not. */
   seed: 'catalogue' | 'none';
+  /** CLOCK: `system` (default) or `manual` (time moves by POST /fhir/$advance-clock as well). */
+  clock: 'system' | 'manual';
+  /** How often the workflow scheduler looks for due timers, in ms (SCHEDULER_INTERVAL_MS; 0 = never by itself). */
+  schedulerIntervalMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -37,6 +41,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     profilesDir: path.resolve(env.PROFILES_DIR || path.join(projectRoot(), 'fhir-profiles')),
     seed: seedFrom(env.SEED),
+    clock: clockFrom(env.CLOCK),
+    schedulerIntervalMs: intFrom(env.SCHEDULER_INTERVAL_MS, 1000),
   };
 }
 
@@ -44,6 +50,12 @@ function seedFrom(value: string | undefined): Config['seed'] {
   if (value === undefined || value === '' || value === 'catalogue') return 'catalogue';
   if (value === 'none') return 'none';
   throw new Error(`Invalid SEED "${value}": use "catalogue" or "none"`);
+}
+
+function clockFrom(value: string | undefined): Config['clock'] {
+  if (value === undefined || value === '' || value === 'system') return 'system';
+  if (value === 'manual') return 'manual';
+  throw new Error(`Invalid CLOCK "${value}": use "system" or "manual"`);
 }
 
 function intFrom(value: string | undefined, fallback: number): number {

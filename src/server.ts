@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { loadConformanceContent } from './bootstrap.js';
-import { monotonicClock } from './clock.js';
+import { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { FhirContext } from './fhir/context.js';
 import { loadBaseDefinitions } from './fhir/definitions.js';
@@ -11,6 +11,8 @@ import { loadSeedCatalogue } from './programmes/seed-loader.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/types.js';
 import { Validator } from './validation/validator.js';
+import { restoreClock } from './workflow/clock-control.js';
+import { startScheduler } from './workflow/scheduler.js';
 
 export interface RunningServer {
   /** http://host:port (without /fhir). */
@@ -27,9 +29,12 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   loadBaseDefinitions();
   const store = new SqliteStore({ dataDir: config.dataDir, warn: (message) => logger.warn(message) });
   const validator = new Validator();
-  const ctx: FhirContext = { store, config, validator, logger, now: monotonicClock() };
+  const clock = new Clock(config.clock === 'manual');
+  const ctx: FhirContext = { store, config, validator, logger, clock, now: clock.now };
+  await restoreClock(ctx);
   await loadConformanceContent(ctx, config.profilesDir, logger);
   await loadSeedCatalogue(ctx, logger, config.seed);
+  const scheduler = startScheduler(ctx, config.schedulerIntervalMs);
   const app = createApp({ ctx, logger, isReady: () => ready });
   const server = createNodeServer(app);
   server.keepAliveTimeout = 65_000;
@@ -41,6 +46,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const url = `http://${config.host}:${port}`;
   if (config.port === 0) config.baseUrl = `${url}/fhir`;
   ready = true;
+  if (clock.manual) logger.warn({ now: ctx.now() }, 'CLOCK=manual: time also moves by POST /fhir/$advance-clock');
   logger.info({ url: `${url}/fhir`, dataDir: config.dataDir, startupMs: Date.now() - started }, 'server ready');
   return {
     url,
@@ -51,6 +57,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await scheduler.stop();
       await store.close();
     },
   };

@@ -202,5 +202,6 @@ export const courseOfCareDefinition: MachineDefinition = {
   eventSchemas,
   acceptsEvent: (snapshot, event) => acceptsEvent(snapshot as ReturnType<typeof courseOfCare.resolveState>, event as CourseEvent),
   serves: () => true,
+  enrolmentEvent: (facts) => ({ type: 'SCREENED', eligible: true, reason: `eligible by the programme's inclusion rules${facts.basis?.length ? ` (${facts.basis.join(', ')})` : ''}` }),
   input: (plan, facts) => ({ ...programmeInput(plan as Parameters<typeof programmeInput>[0]), ...(facts.initialStratum && { initialStratum: facts.initialStratum }) }),
 };

@@ -31,7 +31,8 @@ export type CourseEvent =
   | { type: 'TRANSFER'; to: string }
   | { type: 'DEATH'; date?: string };
 
-export type FieldType = 'string' | 'boolean' | 'string[]' | 'stratum' | 'code';
+/** `reference`: a `Type/id` of a Practitioner, PractitionerRole, Organization…; `dateTime`: FHIR date or dateTime. */
+export type FieldType = 'string' | 'boolean' | 'string[]' | 'stratum' | 'code' | 'reference' | 'dateTime';
 export interface FieldSchema { type: FieldType; required: boolean; values?: string[] }
 export interface EventSchema { description: string; data: Record<string, FieldSchema> }
 
@@ -51,8 +52,8 @@ export const eventSchemas: Record<CourseEvent['type'], EventSchema> = {
   STRATIFIED: { description: 'Computed stratum.', data: stratumData },
   STRATUM_OVERRIDDEN: { description: 'Clinician overrides the stratum; reason required.', data: { ...stratumData, reason: req('string') } },
   RESTRATIFY: { description: 'Start re-stratification.', data: { trigger: req('code', ['ACUTE_EPISODE', 'ANNUAL_CONTROL', 'NEW_DIAGNOSIS']) } },
-  TOVHOLDER_SET: { description: 'The tovholder (Practitioner reference) is set.', data: { practitioner: req('string') } },
-  COORDINATOR_ASSIGNED: { description: 'A care coordinator (Practitioner reference) is assigned; handover starts.', data: { practitioner: req('string') } },
+  TOVHOLDER_SET: { description: 'The tovholder (Practitioner reference) is set.', data: { practitioner: req('reference') } },
+  COORDINATOR_ASSIGNED: { description: 'A care coordinator (Practitioner reference) is assigned; handover starts.', data: { practitioner: req('reference') } },
   HANDOVER_ACCEPTED: { description: 'The new coordinator accepts the handover.', data: {} },
   HANDOVER_DEADLINE: { description: 'Timer: the handover was not accepted in time.', data: {} },
   GOALS_AGREED: { description: 'Clarifying conversation held; goals agreed.', data: { goals: req('string[]') } },
@@ -66,6 +67,6 @@ export const eventSchemas: Record<CourseEvent['type'], EventSchema> = {
   PAUSE: { description: 'Put the course on hold.', data: { reason: opt('string') } },
   RESUME: { description: 'Resume a paused course.', data: {} },
   WITHDRAW: { description: 'The patient leaves the course (final).', data: { reason: req('string') } },
-  TRANSFER: { description: 'The course moves to another organisation (final here).', data: { to: req('string') } },
-  DEATH: { description: 'The patient has died (final; all plans revoked).', data: { date: opt('string') } },
+  TRANSFER: { description: 'The course moves to another organisation or GP (Organization/Practitioner reference; final here).', data: { to: req('reference') } },
+  DEATH: { description: 'The patient has died (final; all plans revoked).', data: { date: opt('dateTime') } },
 };

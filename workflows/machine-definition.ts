@@ -18,6 +18,8 @@ export interface PlanDefinitionLike {
 export interface StartFacts {
   /** The stratum $apply computed and recorded, when it did. */
   initialStratum?: '1' | '2' | '3' | '4';
+  /** Codes of what made the patient eligible (diagnosis codes, or the inclusion parameters of a custom group). */
+  basis?: string[];
 }
 
 export interface MachineDefinition {
@@ -33,4 +35,6 @@ export interface MachineDefinition {
   serves(plan: PlanDefinitionLike): boolean;
   /** The machine's input for a course of the programme. */
   input(plan: PlanDefinitionLike, facts: StartFacts): unknown;
+  /** The screening event that $apply's own eligibility check stands for (sent right after the start). */
+  enrolmentEvent(facts: StartFacts): { type: string } & Record<string, unknown>;
 }

@@ -1,4 +1,5 @@
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Store, StoreReader, StoreWriter } from '../store/types.js';
@@ -27,8 +28,10 @@ export interface FhirContext {
   config: Config;
   validator: ResourceValidator;
   logger: Logger;
-  /** The current instant as an ISO string; replaceable in tests. */
+  /** The current instant as an ISO string (clock.now). */
   now(): string;
+  /** The clock `now` reads; manual under CLOCK=manual. */
+  clock: Clock;
 }
 
 /** Where reads go: the open transaction (to see its own writes), else the store. */

@@ -36,6 +36,8 @@ export interface FhirRequestHeaders {
   ifModifiedSince?: string;
   ifNoneExist?: string;
   prefer?: string;
+  /** Idempotency-Key (IETF httpapi draft): a retried request with the same key gets the first answer. */
+  idempotencyKey?: string;
 }
 
 /** The outcome of an interaction, before it is put on the wire. */
@@ -56,6 +58,8 @@ export interface FhirResponse {
   resourceType?: string;
   id?: string;
   headers?: Record<string, string>;
+  /** Content type of `json` when it is not a FHIR resource (default application/fhir+json). */
+  contentType?: string;
 }
 
 /** Parse `Prefer: return=...` and `handling=...`. */

@@ -86,6 +86,7 @@ function headersOf(req: Request): FhirRequestHeaders {
     ifModifiedSince: one(h['if-modified-since']),
     ifNoneExist: one(h['if-none-exist']),
     prefer: one(h.prefer),
+    idempotencyKey: one(h['idempotency-key']),
   };
 }
 

@@ -44,7 +44,7 @@ export async function sendFhir(req: Request, res: Response, out: FhirResponse, i
     return;
   }
   if (isPretty(req)) json = JSON.stringify(JSON.parse(json), null, 2);
-  await writeJson(req, res, out.status, headers, json);
+  await writeJson(req, res, out.status, headers, json, out.contentType);
 }
 
 export async function writeJson(
@@ -53,8 +53,9 @@ export async function writeJson(
   status: number,
   headers: Record<string, string>,
   json: string,
+  contentType = FHIR_JSON,
 ): Promise<void> {
-  headers['Content-Type'] = FHIR_JSON;
+  headers['Content-Type'] = contentType;
   // Uncompressed bodies go out as strings: node then sends headers and body in one write, no copy.
   const length = Buffer.byteLength(json, 'utf8');
   if (length >= GZIP_MIN_BYTES && acceptsGzip(req)) {

@@ -2,14 +2,12 @@ import type { Bundle, CarePlan, EpisodeOfCare, Extension, Resource, ServiceReque
 import { reader, type FhirContext } from '../fhir/context.js';
 import { readCurrentOrFail } from '../fhir/read.js';
 import type { FhirRequest, FhirResponse } from '../fhir/request.js';
-import { EXT } from '../programmes/model.js';
-import { activeEnrolments } from '../programmes/patient-data.js';
+import { EXT, isOpenRequest, isOpenTask } from '../programmes/model.js';
+import { openEnrolments } from '../programmes/patient-data.js';
 import { searchResources } from '../programmes/store-search.js';
 import type { OperationDefinitionEntry } from './registry.js';
 
 /** Task and ServiceRequest states in which someone still has to act. */
-const OPEN_TASK = new Set(['draft', 'requested', 'received', 'accepted', 'ready', 'in-progress', 'on-hold']);
-const OPEN_REQUEST = new Set(['draft', 'active', 'on-hold']);
 
 const episodeOf = (r: { extension?: Extension[] }) => r.extension?.find((e) => e.url === EXT.episodeOfCare)?.valueReference?.reference;
 
@@ -29,15 +27,15 @@ export const careOverviewOperation: OperationDefinitionEntry = {
     const id = req.id!;
     const subject = [`Patient/${id}`];
     const patient = JSON.parse((await readCurrentOrFail(ctx, 'Patient', id)).json!) as Resource;
-    const episodes = await activeEnrolments(ctx, id);
+    const episodes = await openEnrolments(ctx, id);
     const episodeRefs = new Set(episodes.map((e) => `EpisodeOfCare/${e.id}`));
     const plans = (await searchResources<CarePlan>(ctx, 'CarePlan', { subject })).filter(
       (p) => p.status !== 'entered-in-error' && episodeRefs.has(episodeOf(p) ?? ''),
     );
     const planRefs = new Set(plans.map((p) => `CarePlan/${p.id}`));
     const ofPlans = (r: Task | ServiceRequest) => !!r.basedOn?.some((b) => planRefs.has(b.reference ?? '')) || episodeRefs.has(episodeOf(r) ?? '');
-    const tasks = (await searchResources<Task>(ctx, 'Task', { patient: subject })).filter((t) => OPEN_TASK.has(t.status) && ofPlans(t));
-    const requests = (await searchResources<ServiceRequest>(ctx, 'ServiceRequest', { subject })).filter((r) => OPEN_REQUEST.has(r.status) && ofPlans(r));
+    const tasks = (await searchResources<Task>(ctx, 'Task', { patient: subject })).filter((t) => isOpenTask(t) && ofPlans(t));
+    const requests = (await searchResources<ServiceRequest>(ctx, 'ServiceRequest', { subject })).filter((r) => isOpenRequest(r) && ofPlans(r));
     const linked = await readLinked(ctx, [
       ...episodes.flatMap((e: EpisodeOfCare) => e.team ?? []),
       ...plans.flatMap((p) => [...(p.careTeam ?? []), ...(p.goal ?? []), ...(p.supportingInfo ?? [])]),

@@ -1,11 +1,13 @@
 import type { FhirContext } from '../fhir/context.js';
 import { fail } from '../fhir/errors.js';
 import type { FhirRequest, FhirResponse, HttpMethod } from '../fhir/request.js';
+import { advanceClockOperation } from './advance-clock.js';
 import { applyOperation } from './apply.js';
 import { careOverviewOperation } from './care-overview.js';
 import { everythingOperation } from './everything.js';
 import { snapshotOperation } from './snapshot.js';
 import { validateOperation } from './validate.js';
+import { eventOperation, workflowDefinitionOperation, workflowOperation } from './workflow.js';
 
 export type OperationLevel = 'system' | 'type' | 'instance';
 
@@ -21,7 +23,10 @@ export interface OperationDefinitionEntry {
   handler(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse>;
 }
 
-export const operations: OperationDefinitionEntry[] = [validateOperation, everythingOperation, applyOperation, careOverviewOperation, snapshotOperation];
+export const operations: OperationDefinitionEntry[] = [
+  validateOperation, everythingOperation, applyOperation, careOverviewOperation, snapshotOperation,
+  workflowOperation, eventOperation, workflowDefinitionOperation, advanceClockOperation,
+];
 
 export async function invokeOperation(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse> {
   const level: OperationLevel = req.id !== undefined ? 'instance' : req.resourceType ? 'type' : 'system';

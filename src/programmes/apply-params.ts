@@ -1,5 +1,5 @@
-import type { Parameters, ParametersParameter } from '@medplum/fhirtypes';
 import { badRequest } from '../fhir/errors.js';
+import { collectParameters } from '../fhir/parameters.js';
 import type { FhirRequest } from '../fhir/request.js';
 
 /*
@@ -19,35 +19,20 @@ export interface ApplyParams {
   /** Type level: the programme's canonical. */
   url?: string;
   persist: boolean;
+  /**
+   * Our extension: `programme` (default) — the programme's inclusion rules screened the referral, so the course
+   * waits for consent; `clinician` — the course waits in referral for a clinician's SCREENED event.
+   */
+  screening: 'programme' | 'clinician';
 }
 
 const REFERENCE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
 
-/** One value of a parameter, as a string: value[x] of the Parameters entry, or the query value. */
-function valueOf(p: ParametersParameter, name: string): string {
-  const v =
-    p.valueString ?? p.valueReference?.reference ?? p.valueUri ?? p.valueCanonical ?? p.valueUrl ?? p.valueCode ?? p.valueId ??
-    (p.valueBoolean !== undefined ? String(p.valueBoolean) : undefined);
-  if (typeof v !== 'string') badRequest(`Parameter "${name}" needs a string, reference or boolean value`, [`Parameters.parameter[${name}]`]);
-  return v!;
-}
-
 function collect(req: FhirRequest): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  const add = (name: string, value: string) => out.set(name, [...(out.get(name) ?? []), value]);
-  for (const [name, values] of Object.entries(req.query)) if (!name.startsWith('_')) for (const v of values) add(name, v);
-  if (req.body !== undefined) {
-    const body = req.body as Parameters;
-    if (!body || typeof body !== 'object' || body.resourceType !== 'Parameters') badRequest('The body of $apply must be a Parameters resource');
-    if (body.parameter !== undefined && !Array.isArray(body.parameter)) badRequest('Parameters.parameter must be an array', ['Parameters.parameter']);
-    for (const p of body.parameter ?? []) {
-      if (!p || typeof p.name !== 'string') badRequest('Every parameter needs a name', ['Parameters.parameter']);
-      if (p.name === 'planDefinition') badRequest('planDefinition by value is not supported: apply a stored programme by id or url');
-      if (p.resource !== undefined) continue;
-      add(p.name, valueOf(p, p.name));
-    }
-  }
-  return out;
+  return collectParameters(req, 'apply', (p) => {
+    if (p.name === 'planDefinition') badRequest('planDefinition by value is not supported: apply a stored programme by id or url');
+    return false;
+  });
 }
 
 /** At most one value; `Type/id` of one of `types` when typed. */
@@ -84,5 +69,12 @@ export function parseApplyParams(req: FhirRequest, baseUrl: string): ApplyParams
     encounter: single(params, 'encounter', ['Encounter']),
     ...(url && { url }),
     persist,
+    screening: screeningOf(single(params, 'screening')),
   };
+}
+
+function screeningOf(value: string | undefined): ApplyParams['screening'] {
+  if (value === undefined || value === 'programme') return 'programme';
+  if (value === 'clinician') return 'clinician';
+  badRequest(`screening must be "programme" or "clinician", got "${value}"`);
 }

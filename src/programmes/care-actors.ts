@@ -24,9 +24,9 @@ const ORGANIZATION_TYPE = 'http://terminology.hl7.org/CodeSystem/organization-ty
 
 const typeOf = (r: Ref | undefined) => r?.reference?.split('/')[0];
 
-/** The active tovholder of the patient's active care teams (the latest appointed, if teams disagree). */
+/** The tovholder of the patient's care teams, proposed (awaiting consent) or active (the latest appointed, if teams disagree). */
 export async function currentTovholder(ctx: FhirContext, patientId: string, now: string): Promise<CareActors['tovholder']> {
-  const teams = await searchResources<CareTeam>(ctx, 'CareTeam', { subject: [`Patient/${patientId}`], status: ['active'] });
+  const teams = await searchResources<CareTeam>(ctx, 'CareTeam', { subject: [`Patient/${patientId}`], status: ['proposed,active'] });
   const tovholders = teams
     .flatMap((t) => t.participant ?? [])
     .filter((p) => p.member && !p.period?.end && p.role?.some((r) => r.coding?.some((c) => c.system === CS.careteamRole && c.code === 'tovholder')));

@@ -1,15 +1,17 @@
 import type { Bundle, CarePlan, Encounter, OperationOutcome, OperationOutcomeIssue, PlanDefinition, Resource } from '@medplum/fhirtypes';
 import { processBundle } from '../fhir/bundle.js';
-import { inTransaction, type FhirContext } from '../fhir/context.js';
+import type { StartFacts } from '../../workflows/machine-definition.js';
+import { inTransaction, type FhirContext, type TxContext } from '../fhir/context.js';
 import { FhirError, badRequest, conflict, unprocessable } from '../fhir/errors.js';
 import type { FhirResponse } from '../fhir/request.js';
 import { stripVersion } from '../validation/terminology.js';
+import { startWorkflow } from '../workflow/engine.js';
 import type { ApplyParams } from './apply-params.js';
 import { resolveActors } from './care-actors.js';
 import { Terminology, UnsupportedValueSet } from './codes.js';
 import { evaluateEligibility, type EligibilityResult } from './eligibility.js';
 import type { Ref } from './model.js';
-import { activeEnrolments, enrolledIn, gatherPatientData } from './patient-data.js';
+import { openEnrolments, enrolledIn, gatherPatientData } from './patient-data.js';
 import { buildApplyBundle } from './plan-builder.js';
 import { pinnedCanonical } from './plan-actions.js';
 import { compileProgramme } from './programme-compile.js';
@@ -26,18 +28,24 @@ import { selectStratum, stratumInputs } from './strata.js';
  */
 
 export async function applyProgramme(ctx: FhirContext, planId: string | undefined, params: ApplyParams): Promise<FhirResponse> {
-  if (!params.persist) return { status: 200, body: await prepare(ctx, planId, params) };
-  return inTransaction(ctx, async (tx) => persist(tx, await prepare(tx, planId, params)));
+  if (!params.persist) return { status: 200, body: (await prepare(ctx, planId, params)).bundle };
+  return inTransaction(ctx, async (tx) => persist(tx, await prepare(tx, planId, params), params));
 }
 
-async function prepare(ctx: FhirContext, planId: string | undefined, params: ApplyParams): Promise<Bundle> {
+interface Prepared {
+  bundle: Bundle;
+  plan: PlanDefinition;
+  facts: StartFacts;
+}
+
+async function prepare(ctx: FhirContext, planId: string | undefined, params: ApplyParams): Promise<Prepared> {
   const plan = planId !== undefined ? await programmeById(ctx, planId) : await programmeByCanonical(ctx, params.url!);
   // Retired content stays readable but is a business rule violation to apply (422, not a version conflict).
   if (plan.status === 'retired') unprocessable(`${pinnedCanonical(plan)} is retired and cannot be applied`, ['PlanDefinition.status']);
   const compiled = compileProgramme(plan);
   const now = ctx.now();
   const data = await gatherPatientData(ctx, params.patientId, danishDate(now));
-  const enrolled = (await activeEnrolments(ctx, params.patientId)).find((e) => enrolledIn(e) === stripVersion(plan.url!));
+  const enrolled = (await openEnrolments(ctx, params.patientId)).find((e) => enrolledIn(e) === stripVersion(plan.url!));
   if (enrolled) conflict(`Patient/${params.patientId} is already enrolled in ${plan.url} (EpisodeOfCare/${enrolled.id})`);
   const refs = await checkReferences(ctx, params);
 
@@ -52,7 +60,7 @@ async function prepare(ctx: FhirContext, planId: string | undefined, params: App
     return { eligibility, stratum: selectStratum(compiled.strata, data, inputs, terminology) };
   });
 
-  return buildApplyBundle({
+  const bundle = buildApplyBundle({
     plan,
     activities: await loadActivityDefinitions(ctx, plan),
     data,
@@ -63,7 +71,12 @@ async function prepare(ctx: FhirContext, planId: string | undefined, params: App
     encounter: refs.encounter && { reference: `Encounter/${refs.encounter.id}` },
     now,
   });
+  const basis = evaluated.eligibility.evidence.flatMap((c) => c.code?.coding?.map((x) => x.code).filter((x): x is string => !!x) ?? []);
+  const stratum = evaluated.stratum?.stratum;
+  return { bundle, plan, facts: { ...(isStratum(stratum) && { initialStratum: stratum }), ...(basis.length && { basis }) } };
 }
+
+const isStratum = (s: string | undefined): s is NonNullable<StartFacts['initialStratum']> => s === '1' || s === '2' || s === '3' || s === '4';
 
 /** Value set content the matcher cannot evaluate is the programme's fault: 422 naming it. */
 function withValueSetErrors<T>(fn: () => T): T {
@@ -109,8 +122,11 @@ function notEligible(plan: PlanDefinition, patientId: string, result: Eligibilit
   };
 }
 
-/** Write the Bundle in the open transaction and answer with the CarePlan (201, Location). */
-async function persist(ctx: FhirContext, bundle: Bundle): Promise<FhirResponse> {
+/**
+ * Write the Bundle in the open transaction, start the programme's workflow on the CarePlan (screened by the
+ * programme's rules unless a clinician is to screen), and answer with the CarePlan as the workflow left it.
+ */
+async function persist(ctx: TxContext, { bundle, plan, facts }: Prepared, params: ApplyParams): Promise<FhirResponse> {
   let response: FhirResponse;
   try {
     response = await processBundle(ctx, { method: 'POST', query: {}, headers: {}, body: bundle });
@@ -125,12 +141,15 @@ async function persist(ctx: FhirContext, bundle: Bundle): Promise<FhirResponse> 
   }
   const index = bundle.entry!.findIndex((e) => e.resource?.resourceType === 'CarePlan');
   const entry = (response.body as Bundle).entry![index];
-  const carePlan = entry.resource as CarePlan & Resource;
+  const written = entry.resource as CarePlan & Resource;
+  const stored = (await ctx.tx.readCurrent('CarePlan', written.id!))!;
+  const by = params.practitioner ?? params.organization;
+  const { carePlan } = await startWorkflow(ctx, stored, plan, facts, { screen: params.screening === 'programme', ...(by && { by }), agent: '$apply' });
   return {
     status: 201,
     body: carePlan,
     // The HTTP layer sets Location for plain writes only; an operation that creates says it itself.
-    headers: entry.response?.location ? { Location: entry.response.location } : undefined,
+    headers: { Location: `${ctx.config.baseUrl}/CarePlan/${carePlan.id}/_history/${carePlan.meta!.versionId}` },
     versionId: Number(carePlan.meta?.versionId),
     lastUpdated: carePlan.meta?.lastUpdated,
     resourceType: 'CarePlan',

@@ -1,4 +1,4 @@
-import type { Reference } from '@medplum/fhirtypes';
+import type { Reference, ServiceRequest, Task } from '@medplum/fhirtypes';
 
 /**
  * The names of the programme model (docs/PROGRAMME-MODEL.md) in one place: canonical base, extensions, code
@@ -60,3 +60,9 @@ export const APPOINT_TOVHOLDER = 'appoint-tovholder';
  * made from data, so the target type is the validator's to check, not the compiler's.
  */
 export type Ref = Reference<any>;
+
+/** Tasks and ServiceRequests still to be done (not completed, cancelled, failed, rejected, revoked or in error). */
+const OPEN_TASK = new Set(['draft', 'requested', 'received', 'accepted', 'ready', 'in-progress', 'on-hold']);
+const OPEN_REQUEST = new Set(['draft', 'active', 'on-hold']);
+export const isOpenTask = (t: Pick<Task, 'status'>) => OPEN_TASK.has(t.status);
+export const isOpenRequest = (r: Pick<ServiceRequest, 'status'>) => OPEN_REQUEST.has(r.status);

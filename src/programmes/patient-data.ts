@@ -34,7 +34,7 @@ export function enrolledIn(episode: EpisodeOfCare): string | undefined {
   return value ? stripVersion(value) : undefined;
 }
 
-/** The patient's active enrolments (EpisodeOfCare status active). */
-export async function activeEnrolments(ctx: FhirContext, patientId: string): Promise<EpisodeOfCare[]> {
-  return searchResources<EpisodeOfCare>(ctx, 'EpisodeOfCare', { patient: [`Patient/${patientId}`], status: ['active'] });
+/** The patient's open enrolments: EpisodeOfCare planned (awaiting consent), waitlisted, active or on hold. */
+export async function openEnrolments(ctx: FhirContext, patientId: string): Promise<EpisodeOfCare[]> {
+  return searchResources<EpisodeOfCare>(ctx, 'EpisodeOfCare', { patient: [`Patient/${patientId}`], status: ['planned,waitlist,active,onhold'] });
 }

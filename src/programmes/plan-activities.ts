@@ -16,7 +16,7 @@ import { danishDate, dependsOnOther, estimateStarts } from './schedule.js';
 /*
  * The programme's course steps and the chosen stratum's offers, as CarePlan activities. An action that waits
  * for no other one is due now: it becomes a Task or ServiceRequest (per its ActivityDefinition's kind) that
- * the CarePlan references. The others are planned: `detail` with the ActivityDefinition, status not-started
+ * the CarePlan references, as a draft until the patient consents (the workflow activates it). The others are planned: `detail` with the ActivityDefinition, status not-started
  * and the estimated schedule.
  */
 
@@ -113,7 +113,7 @@ function task(action: PlanDefinitionAction, code: CodeableConcept | undefined, s
     extension: episodeExtension(ctx),
     ...(action.definitionCanonical && { instantiatesCanonical: action.definitionCanonical }),
     basedOn: [{ reference: ctx.carePlan }],
-    status: 'requested',
+    status: 'draft',
     intent: 'order',
     ...(code && { code }),
     ...(action.title && { description: action.title }),
@@ -138,7 +138,7 @@ function serviceRequest(
     extension: episodeExtension(ctx),
     ...(action.definitionCanonical && { instantiatesCanonical: [action.definitionCanonical] }),
     basedOn: [{ reference: ctx.carePlan }],
-    status: 'active',
+    status: 'draft',
     intent: 'order',
     ...(code && { code }),
     subject: ctx.patient,
@@ -157,6 +157,7 @@ export function appointTovholderTask(ctx: ActivityContext, owner: Ref): Task {
     meta: { profile: [PROFILE.task] },
     extension: episodeExtension(ctx),
     basedOn: [{ reference: ctx.carePlan }],
+    // Not waiting for consent: the course needs its tovholder to get under way at all.
     status: 'requested',
     intent: 'order',
     code: { coding: [{ system: CS.activityType, code: APPOINT_TOVHOLDER }], text: 'Appoint a tovholder' },

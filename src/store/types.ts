@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { IndexEntries } from '../search/index-types.js';
 import type { SearchPlan, SearchPage } from '../search/plan.js';
+import type { WorkflowReader, WorkflowWriter } from './workflow-types.js';
 
 /** How a version came to be, as recorded in history (Bundle.entry.request.method). */
 export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -61,6 +62,8 @@ export interface StoreReader {
   search(plan: SearchPlan): Promise<SearchPage>;
   /** Current non-deleted resources by reference ("Type/id"), for _include and $everything. */
   readMany(refs: { type: string; id: string }[]): Promise<StoredVersion[]>;
+  /** The workflow engine's rows (workflow-types.ts). */
+  readonly workflow: WorkflowReader;
 }
 
 /** Write access, only inside a transaction. Writes are visible to reads in the same transaction. */
@@ -70,6 +73,7 @@ export interface StoreWriter extends StoreReader {
    * `versionId - 1` (optimistic locking holds even across processes).
    */
   write(version: WriteVersion): Promise<void>;
+  readonly workflow: WorkflowWriter;
 }
 
 export interface Store extends StoreReader {

@@ -29,8 +29,10 @@ describe('POST PlanDefinition/{id}/$apply for an eligible patient', () => {
     const res = await apply(base, 'fixture-diabetes', [subject(p.id), { name: 'practitioner', valueString: `Practitioner/${world.gp}` }]);
     expect(res.status, res.text).toBe(201);
     expect(res.body.resourceType).toBe('CarePlan');
-    expect(res.headers.get('location')).toBe(`${base}/CarePlan/${res.body.id}/_history/1`);
-    expect(res.headers.get('etag')).toBe('W/"1"');
+    // Version 1 is what $apply wrote; version 2 is the workflow's screening (eligible: ask for consent).
+    expect(res.headers.get('location')).toBe(`${base}/CarePlan/${res.body.id}/_history/2`);
+    expect(res.headers.get('etag')).toBe('W/"2"');
+    expect(res.body.status).toBe('draft');
     const stored = await readRef(base, `CarePlan/${res.body.id}`);
     expect(stored).toEqual(res.body);
     expect(stored.instantiatesCanonical).toEqual([`${DIABETES}|1.0.0`]);
@@ -62,11 +64,22 @@ describe('POST PlanDefinition/{id}/$apply for an eligible patient', () => {
       ['municipality', `Organization/${world.municipality}`],
     ]);
     expect(observation.valueCodeableConcept.coding[0]).toEqual({ system: `${F}/CodeSystem/stratum`, code: '1' });
-    expect(tasks).toHaveLength(1);
-    expect(tasks[0]).toMatchObject({ status: 'requested', intent: 'order', for: { reference: `Patient/${p.id}` }, owner: { reference: `Organization/${world.municipality}` } });
-    expect(plan.activity[0].reference).toEqual({ reference: `Task/${tasks[0].id}` });
-    expect(provenance).toHaveLength(1);
-    expect(provenance[0].target.map((t: any) => t.reference.split('/')[0]).sort()).toEqual(['CarePlan', 'CareTeam', 'EpisodeOfCare', 'Observation', 'Task']);
+    expect(episode.status).toBe('planned');
+    expect(team.status).toBe('proposed');
+    expect(plan.status).toBe('draft');
+    // The first step waits (draft) for the consent the workflow asks for with a Task of its own.
+    expect(tasks).toHaveLength(2);
+    const [first, consent] = [tasks.find((t: any) => t.code.coding[0].code !== 'consent'), tasks.find((t: any) => t.code.coding[0].code === 'consent')];
+    expect(first).toMatchObject({ status: 'draft', intent: 'order', for: { reference: `Patient/${p.id}` }, owner: { reference: `Organization/${world.municipality}` } });
+    expect(consent).toMatchObject({ status: 'requested', for: { reference: `Patient/${p.id}` }, basedOn: [{ reference: `CarePlan/${plan.id}` }] });
+    expect(plan.activity[0].reference).toEqual({ reference: `Task/${first.id}` });
+    expect(plan.activity.at(-1).reference).toEqual({ reference: `Task/${consent.id}` });
+    // One Provenance for what $apply wrote, one for the screening transition.
+    expect(provenance).toHaveLength(2);
+    const byActivity = (code: string) => provenance.find((x: any) => (x.activity?.coding ?? []).some((c: any) => c.code === code));
+    expect(byActivity('SCREENED').target.map((t: any) => t.reference.split('/')[0]).sort()).toEqual(['CarePlan', 'Task']);
+    const applied = provenance.find((x: any) => x !== byActivity('SCREENED'));
+    expect(applied.target.map((t: any) => t.reference.split('/')[0]).sort()).toEqual(['CarePlan', 'CareTeam', 'EpisodeOfCare', 'Observation', 'Task']);
 
     // No reference is left pointing at a urn:uuid, and every local one resolves.
     for (const resource of [plan, episode, team, observation, ...tasks, ...provenance]) {

@@ -70,7 +70,7 @@ describe('the $apply transaction Bundle', () => {
     const eoc = of<EpisodeOfCare>('EpisodeOfCare')[0];
     expect(eoc.extension).toEqual([{ url: 'http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-enrolledIn', valueCanonical: `${plan.url}|1.0.0` }]);
     expect(eoc).toMatchObject({
-      status: 'active',
+      status: 'planned',
       patient: { reference: 'Patient/p1' },
       diagnosis: [{ condition: { reference: 'Condition/dm' }, rank: 1 }],
       managingOrganization: { reference: 'Organization/practice' },
@@ -94,14 +94,14 @@ describe('the $apply transaction Bundle', () => {
   it('plans: pinned canonical, stratum, status history, episode link; first step ordered, later steps scheduled', () => {
     const { bundle, of } = build(GP);
     const cp = of<CarePlan>('CarePlan')[0];
-    expect(cp).toMatchObject({ status: 'active', intent: 'plan', instantiatesCanonical: [`${plan.url}|1.0.0`], subject: { reference: 'Patient/p1' } });
+    expect(cp).toMatchObject({ status: 'draft', intent: 'plan', instantiatesCanonical: [`${plan.url}|1.0.0`], subject: { reference: 'Patient/p1' } });
     expect(cp.addresses).toEqual([{ reference: 'Condition/dm' }]);
     expect(cp.careTeam).toEqual([{ reference: bundle.entry![1].fullUrl }]);
     expect(cp.supportingInfo).toEqual([{ reference: bundle.entry![2].fullUrl }]);
     const ext = Object.fromEntries(cp.extension!.map((e) => [e.url.split('/').pop(), e]));
     expect(ext['workflow-episodeOfCare'].valueReference).toEqual({ reference: bundle.entry![0].fullUrl });
     expect(ext['careplan-stratum'].valueCodeableConcept).toEqual({ coding: [{ system: `${F}/CodeSystem/stratum`, code: '1' }] });
-    expect(ext['careplan-status-history'].extension).toEqual([{ url: 'status', valueCode: 'active' }, { url: 'period', valuePeriod: { start: NOW } }]);
+    expect(ext['careplan-status-history'].extension).toEqual([{ url: 'status', valueCode: 'draft' }, { url: 'period', valuePeriod: { start: NOW } }]);
 
     const [first, ...planned] = cp.activity!;
     expect(first.reference).toEqual({ reference: bundle.entry![4].fullUrl });
@@ -124,7 +124,7 @@ describe('the $apply transaction Bundle', () => {
     const { bundle, of } = build(GP);
     const task = of<Task>('Task')[0];
     expect(task).toMatchObject({
-      status: 'requested',
+      status: 'draft',
       intent: 'order',
       instantiatesCanonical: `${F}/ActivityDefinition/fixture-diabetes-clarifying-conversation`,
       basedOn: [{ reference: bundle.entry![3].fullUrl }],

@@ -139,6 +139,48 @@ const migrations: string[] = [
   DROP INDEX idx_token_rid;
   CREATE INDEX idx_token_rid ON idx_token (rid, pid, value, system);
   `,
+
+  // 5: the workflow engine (src/workflow/, store/workflow-types.ts): instances, transition log, durable
+  // timers (found by due time), remembered Idempotency-Key answers, settings such as the manual clock.
+  `
+  CREATE TABLE workflow_instance (
+    careplan_id TEXT PRIMARY KEY,
+    machine TEXT NOT NULL,
+    machine_version TEXT NOT NULL,
+    careplan_version INTEGER NOT NULL,
+    snapshot TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+  );
+  CREATE TABLE workflow_transition (
+    careplan_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    data TEXT,
+    from_state TEXT NOT NULL,
+    to_state TEXT NOT NULL,
+    at TEXT NOT NULL,
+    by TEXT,
+    provenance_id TEXT,
+    PRIMARY KEY (careplan_id, seq)
+  );
+  CREATE TABLE workflow_timer (
+    careplan_id TEXT NOT NULL,
+    timer_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    due TEXT NOT NULL,
+    PRIMARY KEY (careplan_id, timer_id)
+  );
+  CREATE INDEX workflow_timer_due ON workflow_timer (due);
+  CREATE TABLE idempotency_key (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created TEXT NOT NULL
+  );
+  CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
 ];
 
 /** The schema version this code migrates to. */

@@ -20,12 +20,14 @@ import { migrate } from './schema.js';
 import { runSearch } from './search/run-search.js';
 import { ParamIds } from './param-ids.js';
 import { toStored, type VersionRow } from './version-rows.js';
+import { SqliteWorkflowReader, SqliteWorkflowWriter } from './workflow-rows.js';
 
 const SELECT_VERSION = `SELECT r.type, r.id, v.version, v.last_updated, v.method, v.content
   FROM versions v JOIN resources r ON r.rid = v.rid`;
 
 /** Reads over one connection; prepared once. */
 class SqliteReader implements StoreReader {
+  readonly workflow: SqliteWorkflowReader;
   private readonly current: Statement<[string, string], VersionRow>;
   private readonly byVersion: Statement<[string, string, number], VersionRow>;
 
@@ -37,6 +39,11 @@ class SqliteReader implements StoreReader {
       `${SELECT_VERSION} WHERE r.type = ? AND r.id = ? AND v.version = r.version`,
     );
     this.byVersion = db.prepare(`${SELECT_VERSION} WHERE r.type = ? AND r.id = ? AND v.version = ?`);
+    this.workflow = this.workflowRows(db);
+  }
+
+  protected workflowRows(db: Database): SqliteWorkflowReader {
+    return new SqliteWorkflowReader(db);
   }
 
   async readCurrent(type: string, id: string): Promise<StoredVersion | undefined> {
@@ -101,6 +108,7 @@ class SqliteReader implements StoreReader {
 
 /** Writes over the writer connection, used only inside a transaction. */
 class SqliteWriter extends SqliteReader implements StoreWriter {
+  declare readonly workflow: SqliteWorkflowWriter;
   private readonly head: Statement<[string, string], { rid: number; version: number }>;
   private readonly insertResource: Statement<[string, string, number, string, number]>;
   private readonly updateResource: Statement<[number, string, number, number]>;
@@ -153,6 +161,10 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
       `SELECT r.rid AS rid, v.content AS content FROM resources r JOIN versions v ON v.rid = r.rid AND v.version = r.version
        WHERE r.type = ? AND r.deleted = 0 AND r.rid > ? ORDER BY r.rid LIMIT ?`,
     );
+  }
+
+  protected override workflowRows(db: Database): SqliteWorkflowWriter {
+    return new SqliteWorkflowWriter(db);
   }
 
   /** Reindex up to `limit` current resources of `type` after rid `afterRid` (see Store.reindex). */
@@ -308,6 +320,9 @@ export class SqliteStore implements Store {
   }
   search(plan: SearchPlan) {
     return this.reader.search(plan);
+  }
+  get workflow() {
+    return this.reader.workflow;
   }
 
   /**
