@@ -45,6 +45,11 @@ const needsCoordinator = ({ context }: { context: CourseContext }) =>
 const timer = (id: string, event: string, after: (i: CourseInput) => string) =>
   ({ type: 'scheduleTimer' as const, params: ({ context }: { context: CourseContext }) => ({ id, event, after: after(context.input) }) });
 const task = (code: string, reason: string) => ({ type: 'createTask' as const, params: { code, reason } });
+/** A course that never started: the draft plan is revoked and the planned episode cancelled. */
+const notStarted = [
+  { type: 'setCarePlanStatus' as const, params: { status: 'revoked' } },
+  { type: 'setEpisodeStatus' as const, params: { status: 'cancelled' } },
+];
 const stratifyTransitions = {
   STRATIFIED: { target: 'stratified', actions: [{ type: 'recordStratum' as const, params: stratumParams }, 'keepStratum' as const] },
   STRATUM_OVERRIDDEN: { guard: 'hasReason' as const, target: 'stratified', actions: [{ type: 'recordStratum' as const, params: stratumParams }, 'keepStratum' as const] },
@@ -79,7 +84,7 @@ export const courseOfCare = setup({
       on: {
         SCREENED: [
           { guard: 'eligible', target: 'awaitingConsent', actions: task('consent', 'eligible: ask for consent') },
-          { target: 'ineligible', actions: { type: 'recordOutcome', params: ({ event }) => ({ outcome: 'ineligible', reason: event.reason }) } },
+          { target: 'ineligible', actions: [{ type: 'cancelOpenTasks', params: {} }, { type: 'recordOutcome', params: ({ event }) => ({ outcome: 'ineligible', reason: event.reason }) }, ...notStarted] },
         ],
       },
     },
@@ -87,7 +92,7 @@ export const courseOfCare = setup({
     awaitingConsent: {
       on: {
         CONSENT_GIVEN: { target: 'enrolled', actions: [{ type: 'recordConsent', params: {} }, { type: 'completeTask', params: { code: 'consent' } }, { type: 'setCarePlanStatus', params: { status: 'active' } }, { type: 'setEpisodeStatus', params: { status: 'active' } }] },
-        CONSENT_DECLINED: { target: 'declined', actions: [{ type: 'completeTask', params: { code: 'consent' } }, { type: 'recordOutcome', params: ({ event }) => ({ outcome: 'declined', reason: event.reason }) }] },
+        CONSENT_DECLINED: { target: 'declined', actions: [{ type: 'completeTask', params: { code: 'consent' } }, { type: 'cancelOpenTasks', params: {} }, { type: 'recordOutcome', params: ({ event }) => ({ outcome: 'declined', reason: event.reason }) }, ...notStarted] },
       },
     },
     declined: { type: 'final' },

@@ -80,10 +80,16 @@ describe('course-of-care machine', () => {
     const r = run([{ type: 'SCREENED', eligible: false, reason: 'no E11 diagnosis' }]);
     expect(r.snap.value).toBe('ineligible');
     expect(r.snap.status).toBe('done');
-    expect(r.last).toEqual([{ type: 'recordOutcome', params: { outcome: 'ineligible', reason: 'no E11 diagnosis' } }]);
+    expect(r.last).toEqual([
+      { type: 'cancelOpenTasks', params: {} },
+      { type: 'recordOutcome', params: { outcome: 'ineligible', reason: 'no E11 diagnosis' } },
+      { type: 'setCarePlanStatus', params: { status: 'revoked' } },
+      { type: 'setEpisodeStatus', params: { status: 'cancelled' } },
+    ]);
     const d = run([{ type: 'SCREENED', eligible: true }, { type: 'CONSENT_DECLINED', reason: 'no time' }]);
     expect(d.snap.value).toBe('declined');
     expect(d.last).toContainEqual({ type: 'recordOutcome', params: { outcome: 'declined', reason: 'no time' } });
+    expect(d.last).toContainEqual({ type: 'setCarePlanStatus', params: { status: 'revoked' } });
   });
 
   it('refuses a stratum override without a reason', () => {
