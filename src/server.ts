@@ -13,6 +13,7 @@ import type { Store } from './store/types.js';
 import { Validator } from './validation/validator.js';
 import { restoreClock } from './workflow/clock-control.js';
 import { startScheduler } from './workflow/scheduler.js';
+import { workflowWriteHook } from './workflow/triggers.js';
 
 export interface RunningServer {
   /** http://host:port (without /fhir). */
@@ -30,7 +31,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const store = new SqliteStore({ dataDir: config.dataDir, warn: (message) => logger.warn(message) });
   const validator = new Validator();
   const clock = new Clock(config.clock === 'manual');
-  const ctx: FhirContext = { store, config, validator, logger, clock, now: clock.now };
+  const ctx: FhirContext = { store, config, validator, logger, clock, now: clock.now, writeHooks: [workflowWriteHook] };
   await restoreClock(ctx);
   await loadConformanceContent(ctx, config.profilesDir, logger);
   await loadSeedCatalogue(ctx, logger, config.seed);

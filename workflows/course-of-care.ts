@@ -137,7 +137,8 @@ export const courseOfCare = setup({
                     HANDOVER_DEADLINE: { actions: [assign({ escalated: true }), task('handover-escalation', 'handover not accepted before the deadline')] },
                   },
                 },
-                coordinated: {},
+                // A new coordinator takes over in the relay style too: the current one stays until the receiver accepts.
+                coordinated: { on: { COORDINATOR_ASSIGNED: { target: 'handover', actions: [assign({ coordinator: ({ event }) => event.practitioner }), { type: 'assignCoordinator', params: ({ event }) => ({ practitioner: event.practitioner }) }] } } },
               },
             },
             course: {
@@ -207,6 +208,18 @@ export const courseOfCareDefinition: MachineDefinition = {
   eventSchemas,
   acceptsEvent: (snapshot, event) => acceptsEvent(snapshot as ReturnType<typeof courseOfCare.resolveState>, event as CourseEvent),
   serves: () => true,
+  taskEvents: {
+    consent: { completed: 'CONSENT_GIVEN', rejected: 'CONSENT_DECLINED' },
+    'clarifying-conversation': { completed: 'GOALS_AGREED' },
+    'closing-conversation': { completed: 'CLOSING_DONE' },
+    'follow-up-conversation': { completed: 'FOLLOW_UP_DONE' },
+    stratification: { completed: 'STRATIFIED' },
+    'appoint-tovholder': { completed: 'TOVHOLDER_SET' },
+    'appoint-care-coordinator': { completed: 'COORDINATOR_ASSIGNED' },
+    'coordinator-handover': { completed: 'HANDOVER_ACCEPTED' },
+  },
+  acuteEncounterEvent: () => ({ type: 'RESTRATIFY', trigger: 'ACUTE_EPISODE' }),
+  newDiagnosisEvent: () => ({ type: 'RESTRATIFY', trigger: 'NEW_DIAGNOSIS' }),
   enrolmentEvent: (facts) => ({ type: 'SCREENED', eligible: true, reason: `eligible by the programme's inclusion rules${facts.basis?.length ? ` (${facts.basis.join(', ')})` : ''}` }),
   input: (plan, facts) => ({ ...programmeInput(plan as Parameters<typeof programmeInput>[0]), ...(facts.initialStratum && { initialStratum: facts.initialStratum }) }),
 };

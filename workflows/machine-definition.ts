@@ -35,6 +35,15 @@ export interface MachineDefinition {
   serves(plan: PlanDefinitionLike): boolean;
   /** The machine's input for a course of the programme. */
   input(plan: PlanDefinitionLike, facts: StartFacts): unknown;
+  /**
+   * Standard FHIR writes that step the machine, so EHR and GP systems need no custom calls: a workflow Task
+   * (by its activity-type code) completed or rejected sends the named event, its data taken from Task.output
+   * (output.type.text or its first coding's code = the data field's name); an acute (inpatient or emergency)
+   * Encounter and a new chronic diagnosis (Condition) of the patient send the events given here.
+   */
+  taskEvents: Record<string, { completed?: string; rejected?: string }>;
+  acuteEncounterEvent?(encounter: string): { type: string } & Record<string, unknown>;
+  newDiagnosisEvent?(condition: string): { type: string } & Record<string, unknown>;
   /** The screening event that $apply's own eligibility check stands for (sent right after the start). */
   enrolmentEvent(facts: StartFacts): { type: string } & Record<string, unknown>;
 }

@@ -2,7 +2,7 @@ import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { Store, StoreReader, StoreWriter } from '../store/types.js';
+import type { Store, StoreReader, StoreWriter, StoredVersion } from '../store/types.js';
 
 /** What the FHIR layer needs from validation (implemented in src/validation/). */
 export interface ResourceValidator {
@@ -18,6 +18,12 @@ export interface ResourceValidator {
   forget(resource: Resource): void;
 }
 
+/**
+ * Runs inside the transaction of a client's create, update or patch, after the version is written: another
+ * concern (the workflow engine) reacting to it atomically. Throwing a FhirError refuses the write.
+ */
+export type WriteHook = (ctx: TxContext, written: Resource, previous: StoredVersion | undefined) => Promise<void>;
+
 /** Everything an interaction handler may use. Handlers never see HTTP. */
 export interface FhirContext {
   store: Store;
@@ -32,6 +38,8 @@ export interface FhirContext {
   now(): string;
   /** The clock `now` reads; manual under CLOCK=manual. */
   clock: Clock;
+  /** Hooks on client writes (not on the server's own writes). */
+  writeHooks?: WriteHook[];
 }
 
 /** Where reads go: the open transaction (to see its own writes), else the store. */

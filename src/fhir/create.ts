@@ -4,7 +4,7 @@ import { preconditionFailed } from './errors.js';
 import type { FhirRequest, FhirResponse } from './request.js';
 import { assertSupportedType, resourceBody } from './resource-types.js';
 import { newId } from './resource-id.js';
-import { writeVersion } from './write.js';
+import { writeClientVersion } from './write.js';
 import { storedResponse } from './read.js';
 
 /** POST /{type}, with conditional create through If-None-Exist. */
@@ -19,6 +19,6 @@ export async function create(ctx: FhirContext, req: FhirRequest): Promise<FhirRe
       if (matches.length === 1) return { ...storedResponse(ctx, matches[0]), status: 200 };
     }
     // The server assigns the id; a client-supplied id is ignored on create (FHIR R4 http.html#create).
-    return writeVersion(txCtx, resource, req.assignedId ?? newId(), 'POST', undefined);
+    return writeClientVersion(txCtx, resource, req.assignedId ?? newId(), 'POST', undefined);
   });
 }

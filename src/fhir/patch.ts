@@ -9,7 +9,7 @@ import { checkIfMatch } from './preconditions.js';
 import { goneError } from './read.js';
 import type { FhirRequest, FhirResponse } from './request.js';
 import { assertSupportedType } from './resource-types.js';
-import { writeVersion } from './write.js';
+import { writeClientVersion } from './write.js';
 
 /** PATCH /{type}/{id} and conditional PATCH /{type}?criteria, with JSON Patch or FHIRPath Patch. */
 export async function patch(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse> {
@@ -42,7 +42,7 @@ async function patchVersion(
   const after = apply(before);
   if (after.resourceType !== current.type || after.id !== current.id)
     badRequest('A patch may not change resourceType or id');
-  return writeVersion(ctx, after, current.id, 'PATCH', current);
+  return writeClientVersion(ctx, after, current.id, 'PATCH', current);
 }
 
 function patcherFor(req: FhirRequest): (r: Resource) => Resource {

@@ -6,7 +6,7 @@ import { checkIfMatch } from './preconditions.js';
 import type { FhirRequest, FhirResponse } from './request.js';
 import { assertValidId, newId } from './resource-id.js';
 import { assertSupportedType, resourceBody } from './resource-types.js';
-import { writeVersion } from './write.js';
+import { writeClientVersion } from './write.js';
 
 /** PUT /{type}/{id} (create-on-update allowed) and conditional PUT /{type}?criteria. */
 export async function update(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse> {
@@ -36,7 +36,7 @@ export async function update(ctx: FhirContext, req: FhirRequest): Promise<FhirRe
         conflict(`${type}/${resource.id} exists but does not match the conditional update criteria`);
       return updateInstance(txCtx, resource, resource.id, req.headers.ifMatch);
     }
-    return writeVersion(txCtx, resource, newId(), 'PUT', undefined);
+    return writeClientVersion(txCtx, resource, newId(), 'PUT', undefined);
   });
 }
 
@@ -48,5 +48,5 @@ async function updateInstance(
 ): Promise<FhirResponse> {
   const current = await ctx.tx.readCurrent(resource.resourceType, id);
   checkIfMatch(ifMatch, current);
-  return writeVersion(ctx, resource, id, 'PUT', current);
+  return writeClientVersion(ctx, resource, id, 'PUT', current);
 }

@@ -109,3 +109,16 @@ export async function writeDelete(ctx: TxContext, current: StoredVersion): Promi
 function errorText(err: unknown): string | undefined {
   return err === undefined ? undefined : err instanceof Error ? err.message : String(err);
 }
+
+/** A client's write (create, update, patch): writeVersion, then the write hooks in the same transaction. */
+export async function writeClientVersion(
+  ctx: TxContext,
+  resource: Resource,
+  id: string,
+  method: WriteMethod,
+  previous: StoredVersion | undefined,
+): Promise<FhirResponse> {
+  const response = await writeVersion(ctx, resource, id, method, previous);
+  for (const hook of ctx.writeHooks ?? []) await hook(ctx, response.body!, previous);
+  return response;
+}

@@ -65,12 +65,11 @@ describe('GET Patient/{id}/$care-overview', () => {
     kolEpisode.status = 'finished';
     kolEpisode.period.end = new Date().toISOString();
     expect((await fhirFetch(`${base}/EpisodeOfCare/${kolEpisode.id}`, { method: 'PUT', body: kolEpisode })).status).toBe(200);
-    // Complete the diabetes plan's tasks, and give the plan a goal.
-    for (const activity of dm.body.activity.filter((a: any) => a.reference?.reference.startsWith('Task/'))) {
-      const task = await readRef(base, activity.reference.reference);
-      task.status = 'completed';
-      expect((await fhirFetch(`${base}/Task/${task.id}`, { method: 'PUT', body: task })).status).toBe(200);
-    }
+    // Complete the diabetes plan's consent Task (the workflow then opens the first step), and give the plan a goal.
+    const tasks = await Promise.all(dm.body.activity.filter((a: any) => a.reference?.reference.startsWith('Task/')).map((a: any) => readRef(base, a.reference.reference)));
+    const consent = tasks.find((t: any) => t.code.coding[0].code === 'consent');
+    consent.status = 'completed';
+    expect((await fhirFetch(`${base}/Task/${consent.id}`, { method: 'PUT', body: consent })).status).toBe(200);
     const goal = await fhirFetch(`${base}/Goal`, {
       method: 'POST',
       body: { resourceType: 'Goal', lifecycleStatus: 'active', description: { text: 'HbA1c below 53 mmol/mol' }, subject: { reference: `Patient/${p.id}` } },
@@ -84,7 +83,7 @@ describe('GET Patient/{id}/$care-overview', () => {
     expect(ofType(res.body, 'EpisodeOfCare').map((e: any) => e.id)).toHaveLength(1);
     expect(ofType(res.body, 'CarePlan').map((c: any) => c.id)).toEqual([dm.body.id]);
     expect(ofType(res.body, 'Goal').map((g: any) => g.id)).toEqual([goal.body.id]);
-    expect(ofType(res.body, 'Task')).toEqual([]);
+    expect(ofType(res.body, 'Task').map((t: any) => `${t.code.coding[0].code}:${t.status}`)).toEqual(['clarifying-conversation:requested']);
   });
 
   it('is an empty picture for a patient in no programme, and 404 for an unknown patient', async () => {

@@ -29,7 +29,7 @@ export interface WorkflowView {
   states: string[];
   allowed: string[];
   timers: { id: string; event: string; due: string }[];
-  history: { event: string; from: string; to: string; at: string; by?: string; provenance?: string }[];
+  history: { event: string; data?: Record<string, unknown>; from: string; to: string; at: string; by?: string; provenance?: string }[];
   context: Record<string, unknown>;
   carePlan?: any;
 }
@@ -49,7 +49,7 @@ export function readWorkflow(body: any): WorkflowView {
     allowed: all('allowedEvent').map((p) => value(part(p, 'event'))),
     timers: all('timer').map((p) => ({ id: value(part(p, 'id')), event: value(part(p, 'event')), due: value(part(p, 'due')) })),
     history: all('transition').map((p) => ({
-      event: value(part(p, 'event')), from: value(part(p, 'from')), to: value(part(p, 'to')), at: value(part(p, 'at')),
+      event: value(part(p, 'event')), data: part(p, 'data') && JSON.parse(value(part(p, 'data'))), from: value(part(p, 'from')), to: value(part(p, 'to')), at: value(part(p, 'at')),
       by: value(part(p, 'by')), provenance: value(part(p, 'provenance')),
     })),
     context: JSON.parse(value(all('context')[0]) ?? '{}'),
