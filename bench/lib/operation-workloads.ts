@@ -34,8 +34,10 @@ const specs = (gen: GenOptions): OperationSpec[] => [
     name: '$event',
     operation: 'event',
     issue: 6,
-    description: 'POST /fhir/CarePlan/<id>/$event: one persisted workflow transition with all its FHIR effects',
+    description:
+      'POST /fhir/CarePlan/<id>/$event, PAUSE and RESUME in turn over 400 enrolled courses (consent given): each one persisted transition with all its effects — CarePlan version with status and status history, Provenance, snapshot, transition log — in one transaction',
     expectStatus: 200,
+    bind: (target) => eventWorkload(target.root, gen),
   },
 ];
 
@@ -48,26 +50,7 @@ const APPLY_POOL = 6000;
  * diabetes programme. The run is a fixed amount of requests within the pool.
  */
 async function applyWorkload(root: string, gen: GenOptions): Promise<BoundWorkload> {
-  const templates = patientTemplates(gen);
-  const ids: string[] = [];
-  while (ids.length < APPLY_POOL) {
-    const size = Math.min(200, APPLY_POOL - ids.length);
-    const entry = Array.from({ length: size }, (_, i) => {
-      const url = `urn:uuid:${randomUUID()}`;
-      return [
-        { fullUrl: url, resource: freshPatient(templates[(ids.length + i) % templates.length]), request: { method: 'POST', url: 'Patient' } },
-        { resource: diabetes(url), request: { method: 'POST', url: 'Condition' } },
-      ];
-    }).flat();
-    const res = await fetch(`${root}/fhir`, { method: 'POST', headers: fhirHeaders({ body: '' }), body: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry }) });
-    const body = (await res.json()) as { entry?: { response?: { location?: string } }[] };
-    if (res.status !== 200) throw new Error(`$apply workload: creating its patients failed: HTTP ${res.status}`);
-    for (const e of body.entry ?? []) {
-      const m = /(?:^|\/)Patient\/([^/]+)\/_history\//.exec(e.response?.location ?? '');
-      if (m) ids.push(m[1]);
-    }
-    if (ids.length === 0) throw new Error('$apply workload: the transaction answer names no Patient location');
-  }
+  const ids = await diabetesPatients(root, gen, APPLY_POOL);
   let n = 0;
   return {
     next: () => {
@@ -77,6 +60,65 @@ async function applyWorkload(root: string, gen: GenOptions): Promise<BoundWorklo
     },
     check: (body) => (body.includes('"resourceType":"CarePlan"') ? [] : [`not a CarePlan: ${body.slice(0, 200)}`]),
   };
+}
+
+/** Courses the $event workload steps in turn: far more than connections, so no two requests meet on one course. */
+const EVENT_COURSES = 400;
+
+/**
+ * $event: enrol EVENT_COURSES patients in the seeded diabetes programme and give consent (before measuring);
+ * then each request sends the next event of one course in turn, PAUSE then RESUME, round after round.
+ */
+async function eventWorkload(root: string, gen: GenOptions): Promise<BoundWorkload> {
+  const patients = await diabetesPatients(root, gen, EVENT_COURSES);
+  const post = async (path: string, parameter: unknown[], expect: number) => {
+    const res = await fetch(`${root}/fhir${path}`, { method: 'POST', headers: fhirHeaders({ body: '' }), body: JSON.stringify({ resourceType: 'Parameters', parameter }) });
+    const text = await res.text();
+    if (res.status !== expect) throw new Error(`$event workload: POST ${path} answered ${res.status}: ${text.slice(0, 300)}`);
+    return JSON.parse(text) as { id: string };
+  };
+  const courses: string[] = [];
+  for (const id of patients) {
+    const plan = await post('/PlanDefinition/diabetes-type-2/$apply', [{ name: 'subject', valueString: `Patient/${id}` }], 201);
+    await post(`/CarePlan/${plan.id}/$event`, [{ name: 'event', valueCode: 'CONSENT_GIVEN' }], 200);
+    courses.push(plan.id);
+  }
+  let n = 0;
+  return {
+    next: () => {
+      const course = courses[n % courses.length];
+      const event = Math.floor(n / courses.length) % 2 === 0 ? 'PAUSE' : 'RESUME';
+      n++;
+      const body = JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'event', valueCode: event }] });
+      return { req: { method: 'POST', path: `/fhir/CarePlan/${course}/$event`, body } };
+    },
+    check: (body) => (body.includes('"name":"state"') ? [] : [`not a workflow state: ${body.slice(0, 200)}`]),
+  };
+}
+
+/** Fresh patients with an active type 2 diabetes diagnosis and a GP, created in transaction Bundles. */
+async function diabetesPatients(root: string, gen: GenOptions, count: number): Promise<string[]> {
+  const templates = patientTemplates(gen);
+  const ids: string[] = [];
+  while (ids.length < count) {
+    const size = Math.min(200, count - ids.length);
+    const entry = Array.from({ length: size }, (_, i) => {
+      const url = `urn:uuid:${randomUUID()}`;
+      return [
+        { fullUrl: url, resource: freshPatient(templates[(ids.length + i) % templates.length]), request: { method: 'POST', url: 'Patient' } },
+        { resource: diabetes(url), request: { method: 'POST', url: 'Condition' } },
+      ];
+    }).flat();
+    const res = await fetch(`${root}/fhir`, { method: 'POST', headers: fhirHeaders({ body: '' }), body: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry }) });
+    const body = (await res.json()) as { entry?: { response?: { location?: string } }[] };
+    if (res.status !== 200) throw new Error(`creating diabetes patients failed: HTTP ${res.status}`);
+    for (const e of body.entry ?? []) {
+      const m = /(?:^|\/)Patient\/([^/]+)\/_history\//.exec(e.response?.location ?? '');
+      if (m) ids.push(m[1]);
+    }
+    if (ids.length === 0) throw new Error('the transaction answer names no Patient location');
+  }
+  return ids;
 }
 
 function diabetes(subject: string): Record<string, unknown> {

@@ -6,7 +6,8 @@ import type { Store, StoreReader, StoreWriter, StoredVersion } from '../store/ty
 
 /** What the FHIR layer needs from validation (implemented in src/validation/). */
 export interface ResourceValidator {
-  validate(resource: Resource): OperationOutcomeIssue[];
+  /** `profiles: false` checks the base definition only (structure, invariants, bindings), not meta.profile. */
+  validate(resource: Resource, options?: { profiles?: boolean }): OperationOutcomeIssue[];
   /**
    * Check that a conformance resource (profile, value set, code system) can be used, and return
    * the effect that makes it take effect (run after its write commits). Throws FhirError 422.

@@ -228,7 +228,7 @@ export class Validator {
    * Validate a resource. Never throws for an invalid resource: returns every issue found (errors, warnings).
    * Use `hasErrors` to decide whether to reject it.
    */
-  validate(resource: Resource): OperationOutcomeIssue[] {
+  validate(resource: Resource, options: { profiles?: boolean } = {}): OperationOutcomeIssue[] {
     if (resource === null || typeof resource !== 'object' || Array.isArray(resource)) {
       return [issue('error', 'structure', 'Resource must be a JSON object', '')];
     }
@@ -254,7 +254,7 @@ export class Validator {
     }
 
     const declared = resource.meta?.profile;
-    if (Array.isArray(declared) && declared.length > 0) {
+    if (options.profiles !== false && Array.isArray(declared) && declared.length > 0) {
       for (const raw of declared) {
         if (typeof raw !== 'string') continue; // the structure check reports the type error
         this.validateProfile(resource, resourceType, raw, issues);
