@@ -28,7 +28,8 @@ const code = (r: any) => r.code?.coding?.[0]?.code;
 const tasksOf = (planId: string) => search(base, `Task?based-on=CarePlan/${planId}&_count=200`);
 const openTask = async (planId: string, c: string) => (await tasksOf(planId)).find((t) => code(t) === c && !['completed', 'cancelled'].includes(t.status));
 const put = (r: any) => fhirFetch(`${base}/${r.resourceType}/${r.id}`, { method: 'PUT', body: r });
-const participants = async (planId: string, role: string) => {
+interface Participant { member: string; start?: string; end?: string }
+const participants = async (planId: string, role: string): Promise<Participant[]> => {
   const plan = await readRef(base, `CarePlan/${planId}`);
   const team = await readRef(base, plan.careTeam[0].reference);
   return team.participant.filter((p: any) => p.role[0].coding[0].code === role).map((p: any) => ({ member: p.member.reference, start: p.period?.start, end: p.period?.end }));
