@@ -7,7 +7,7 @@ import { careOverviewOperation } from './care-overview.js';
 import { everythingOperation } from './everything.js';
 import { snapshotOperation } from './snapshot.js';
 import { validateOperation } from './validate.js';
-import { eventOperation, workflowDefinitionOperation, workflowOperation } from './workflow.js';
+import { eventOperation, migrateWorkflowsOperation, workflowDefinitionOperation, workflowOperation } from './workflow.js';
 
 export type OperationLevel = 'system' | 'type' | 'instance';
 
@@ -25,7 +25,7 @@ export interface OperationDefinitionEntry {
 
 export const operations: OperationDefinitionEntry[] = [
   validateOperation, everythingOperation, applyOperation, careOverviewOperation, snapshotOperation,
-  workflowOperation, eventOperation, workflowDefinitionOperation, advanceClockOperation,
+  workflowOperation, eventOperation, workflowDefinitionOperation, advanceClockOperation, migrateWorkflowsOperation,
 ];
 
 export async function invokeOperation(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse> {

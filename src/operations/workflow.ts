@@ -9,6 +9,7 @@ import { readCurrentOrFail } from '../fhir/read.js';
 import type { FhirRequest, FhirResponse } from '../fhir/request.js';
 import { applyEvent, definitionOf, loadInstance } from '../workflow/engine.js';
 import { parseEventInput } from '../workflow/event-input.js';
+import { migrateInstances } from '../workflow/migrate.js';
 import { workflowReport } from '../workflow/report.js';
 import type { OperationDefinitionEntry } from './registry.js';
 
@@ -84,5 +85,27 @@ export const workflowDefinitionOperation: OperationDefinitionEntry = {
     const def = machineFor(plan);
     const json = JSON.stringify({ ...describeMachine(def.machine), version: def.version, eventSchemas: def.eventSchemas });
     return { status: 200, json, contentType: 'application/json; charset=utf-8' };
+  },
+};
+
+/** POST /fhir/$migrate-workflows: `machine`, `from`, `to` — every running instance of `from` moves to `to`. */
+export const migrateWorkflowsOperation: OperationDefinitionEntry = {
+  name: 'migrate-workflows',
+  definition: `${OD}/migrate-workflows`,
+  levels: ['system'],
+  methods: ['POST'],
+  async handler(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse> {
+    const params = collectParameters(req, 'migrate-workflows');
+    const one = (name: string) => {
+      const v = params.get(name);
+      if (!v || v.length !== 1) throw new FhirError(400, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'required', diagnostics: `$migrate-workflows needs one ${name}` }] });
+      return v[0];
+    };
+    const moved = await migrateInstances(ctx, one('machine'), one('from'), one('to'));
+    const body: Parameters = {
+      resourceType: 'Parameters',
+      parameter: [{ name: 'count', valueInteger: moved.length }, ...moved.map((id) => ({ name: 'migrated', valueReference: { reference: `CarePlan/${id}` } }))],
+    };
+    return { status: 200, body };
   },
 };

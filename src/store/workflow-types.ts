@@ -51,6 +51,8 @@ export interface IdempotencyRow {
 
 export interface WorkflowReader {
   instance(carePlanId: string): Promise<WorkflowInstanceRow | undefined>;
+  /** CarePlan ids of the instances running `machine` at `version`, after `afterId` in id order. */
+  instancesOf(machine: string, version: string, afterId: string, limit: number): Promise<string[]>;
   transitions(carePlanId: string): Promise<WorkflowTransitionRow[]>;
   timers(carePlanId: string): Promise<WorkflowTimerRow[]>;
   /** Timers due at or before `until`, earliest first. */

@@ -99,7 +99,7 @@ export async function startWorkflow(tx: TxContext, carePlan: StoredVersion, plan
   return applyEvent(tx, carePlan.id, def.enrolmentEvent(facts), options);
 }
 
-interface Step {
+export interface Step {
   def: MachineDefinition;
   stored: StoredVersion;
   inst?: WorkflowInstanceRow;
@@ -110,7 +110,8 @@ interface Step {
   options: SendOptions;
 }
 
-async function commit(tx: TxContext, step: Step): Promise<TransitionResult> {
+/** Write one transition: effects, CarePlan version, Provenance, snapshot, log row, timers (see the header). */
+export async function commit(tx: TxContext, step: Step): Promise<TransitionResult> {
   const { def, stored, inst, next, event, options } = step;
   const now = tx.now();
   // The start without effects (a course waiting in referral) adds nothing to what $apply wrote and proved.

@@ -26,6 +26,7 @@ function dropNulls<T extends object>(row: T): T {
 export class SqliteWorkflowReader implements WorkflowReader {
   private readonly byPlan: Statement<[string], WorkflowInstanceRow>;
   private readonly log: Statement<[string], WorkflowTransitionRow>;
+  private readonly ofVersion: Statement<[string, string, string, number], { id: string }>;
   private readonly planTimers: Statement<[string], WorkflowTimerRow>;
   private readonly due: Statement<[string, number], WorkflowTimerRow>;
   private readonly next: Statement<[], WorkflowTimerRow>;
@@ -35,6 +36,9 @@ export class SqliteWorkflowReader implements WorkflowReader {
   constructor(readonly db: Database) {
     this.byPlan = db.prepare(`${INSTANCE} WHERE careplan_id = ?`);
     this.log = db.prepare(`${TRANSITION} WHERE careplan_id = ? ORDER BY seq`);
+    this.ofVersion = db.prepare(
+      'SELECT careplan_id AS id FROM workflow_instance WHERE machine = ? AND machine_version = ? AND careplan_id > ? ORDER BY careplan_id LIMIT ?',
+    );
     this.planTimers = db.prepare(`${TIMER} WHERE careplan_id = ? ORDER BY due, timer_id`);
     this.due = db.prepare(`${TIMER} WHERE due <= ? ORDER BY due, careplan_id, timer_id LIMIT ?`);
     this.next = db.prepare(`${TIMER} ORDER BY due LIMIT 1`);
@@ -44,6 +48,9 @@ export class SqliteWorkflowReader implements WorkflowReader {
 
   async instance(carePlanId: string) {
     return this.byPlan.get(carePlanId);
+  }
+  async instancesOf(machine: string, version: string, afterId: string, limit: number) {
+    return this.ofVersion.all(machine, version, afterId, limit).map((r) => r.id);
   }
   async transitions(carePlanId: string) {
     return this.log.all(carePlanId).map(dropNulls);
