@@ -4,7 +4,8 @@ import { revokeAllPlansOfPatient } from './death.js';
 import type { Effect } from './effect.js';
 import { recordConsent, recordGoals, recordStratum, reviewGoals } from './records.js';
 import { recordOutcome, setCarePlanStatus, setEpisodeStatus } from './status.js';
-import { cancelOpenTasks, completeTask, createTask, requestCoordinator } from './tasks.js';
+import { recordQualityParameter } from './quality.js';
+import { cancelOpenTasks, cancelTask, completeTask, createTask, requestCoordinator } from './tasks.js';
 
 /*
  * Machine action → FHIR effect: the one table that gives the action catalogue of docs/WORKFLOW-MODEL.md its
@@ -24,8 +25,10 @@ export const EFFECTS: Record<string, Effect> = {
   recordOutcome,
   createTask,
   completeTask,
+  cancelTask,
   cancelOpenTasks,
   requestCoordinator,
+  recordQualityParameter,
   recordConsent,
   recordGoals,
   reviewGoals,

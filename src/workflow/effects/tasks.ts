@@ -6,7 +6,7 @@ import type { Effect } from './effect.js';
 /*
  * Task effects. createTask is idempotent per code: an open Task of the plan with that code (such as the first
  * steps $apply wrote) is adopted, not duplicated. A new Task goes to the organisation decided earlier in the
- * transition (requestCoordinator), else the performer the programme planned for that step, else the owner of
+ * transition (requestCoordinator), else the care team's organisation of the `sector` asked for, else the performer the programme planned for that step, else the owner of
  * the last Task with that code, else the episode's managing organisation; a planned activity for the step
  * becomes a reference to the Task.
  */
@@ -14,8 +14,20 @@ import type { Effect } from './effect.js';
 const codeOf = (t: { code?: { coding?: { system?: string; code?: string }[] } }) =>
   t.code?.coding?.find((c) => c.system === CS.activityType)?.code;
 
-async function ownerFor(ws: WorkingSet, code: string, planned: CarePlanActivity | undefined, earlier: Task | undefined, owners: Map<string, Reference>): Promise<Ref | undefined> {
-  const decided = owners.get(code) ?? planned?.detail?.performer?.[0] ?? earlier?.owner;
+const role = (p: NonNullable<CareTeam['participant']>[number], code: string) =>
+  p.role?.some((r) => r.coding?.some((c) => c.system === CS.careteamRole && c.code === code));
+
+/** Care-team roles of the organisations of each sector. */
+const SECTOR_ROLE: Record<string, string> = { hospital: 'hospital-department', municipality: 'municipality', 'general-practice': 'general-practice' };
+
+async function sectorMember(ws: WorkingSet, sector: string | undefined): Promise<Reference | undefined> {
+  const roleCode = sector ? SECTOR_ROLE[sector] : undefined;
+  if (!roleCode) return undefined;
+  return ((await ws.careTeam())?.participant ?? []).find((p) => !p.period?.end && role(p, roleCode))?.member;
+}
+
+async function ownerFor(ws: WorkingSet, code: string, sector: string | undefined, planned: CarePlanActivity | undefined, earlier: Task | undefined, owners: Map<string, Reference>): Promise<Ref | undefined> {
+  const decided = owners.get(code) ?? (await sectorMember(ws, sector)) ?? planned?.detail?.performer?.[0] ?? earlier?.owner;
   if (decided) return { reference: decided.reference };
   const managing = (await ws.episode())?.managingOrganization;
   return managing && { reference: managing.reference };
@@ -28,7 +40,8 @@ export const createTask: Effect = async ({ ws, now, owners }, params) => {
   const plan = ws.carePlan;
   const planned = plan.activity?.find((a) => a.detail && codeOf(a.detail) === code && a.detail.status === 'not-started');
   const earlier = tasks.filter((t) => codeOf(t) === code).at(-1);
-  const owner = await ownerFor(ws, code, planned, earlier, owners);
+  const sector = params.sector === undefined ? undefined : String(params.sector);
+  const owner = await ownerFor(ws, code, sector, planned, earlier, owners);
   const episode = plan.extension?.find((e) => e.url === EXT.episodeOfCare)?.valueReference;
   const task = ws.create<Task>({
     resourceType: 'Task',
@@ -65,6 +78,14 @@ export const completeTask: Effect = async ({ ws, now }, { code }) => {
   }
 };
 
+export const cancelTask: Effect = async ({ ws, now, event }, { code }) => {
+  for (const t of await ws.tasks()) {
+    if (!isOpenTask(t) || codeOf(t) !== code) continue;
+    finish(t, 'cancelled', now, `Not needed any more: ${event.type.toLowerCase().replace(/_/g, ' ')}`);
+    ws.touch(t);
+  }
+};
+
 export const cancelOpenTasks: Effect = async ({ ws, now, event }) => {
   const reason = `Cancelled: ${event.type.toLowerCase().replace(/_/g, ' ')}`;
   for (const r of await ws.requests()) {
@@ -76,18 +97,17 @@ export const cancelOpenTasks: Effect = async ({ ws, now, event }) => {
   for (const a of ws.carePlan.activity ?? []) if (a.detail && a.detail.status === 'not-started') a.detail.status = 'cancelled';
 };
 
-const role = (p: NonNullable<CareTeam['participant']>[number], code: string) =>
-  p.role?.some((r) => r.coding?.some((c) => c.system === CS.careteamRole && c.code === code));
-
 /**
  * The care coordinator is requested from the hospital department for the most complex stratum, else from the
- * municipality (the DOMAIN's rule): the appoint-care-coordinator Task the machine creates next goes there.
+ * municipality (the DOMAIN's rule; a machine may name the `sector` itself): the appoint-care-coordinator Task the
+ * machine creates next goes there.
  */
-export const requestCoordinator: Effect = async ({ ws, owners }, { stratum }) => {
+export const requestCoordinator: Effect = async ({ ws, owners }, { stratum, sector }) => {
   const team = await ws.careTeam();
   const open = (team?.participant ?? []).filter((p) => !p.period?.end);
   const department = open.find((p) => role(p, 'hospital-department'))?.member;
   const municipality = open.find((p) => role(p, 'municipality'))?.member;
-  const chosen = (stratum === '4' ? department ?? municipality : municipality ?? department);
+  const hospital = sector ? sector === 'hospital' : stratum === '4';
+  const chosen = hospital ? department ?? municipality : municipality ?? department;
   if (chosen) owners.set('appoint-care-coordinator', { reference: chosen.reference });
 };
