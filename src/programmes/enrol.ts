@@ -71,10 +71,16 @@ async function prepare(ctx: FhirContext, planId: string | undefined, params: App
     encounter: refs.encounter && { reference: `Encounter/${refs.encounter.id}` },
     now,
   });
-  const basis = evaluated.eligibility.evidence.flatMap((c) => c.code?.coding?.map((x) => x.code).filter((x): x is string => !!x) ?? []);
+  const basis = compiled.inclusion.length
+    ? codesOf(evaluated.eligibility.evidence)
+    : // A group defined by recorded parameters (frail elderly): the parameters that hold.
+      codesOf(data.observations.filter((o) => o.valueBoolean === true && compiled.valueSets.some((u) => terminology.usable(u) && terminology.memberOf(u, o.code))));
   const stratum = evaluated.stratum?.stratum;
   return { bundle, plan, facts: { ...(isStratum(stratum) && { initialStratum: stratum }), ...(basis.length && { basis }) } };
 }
+
+const codesOf = (resources: { code?: { coding?: { code?: string }[] } }[]) =>
+  [...new Set(resources.flatMap((r) => r.code?.coding?.map((x) => x.code).filter((x): x is string => !!x) ?? []))];
 
 const isStratum = (s: string | undefined): s is NonNullable<StartFacts['initialStratum']> => s === '1' || s === '2' || s === '3' || s === '4';
 
