@@ -21,9 +21,13 @@ export function describeMachine(machine: AnyStateMachine): MachineDescription {
   walk(machine.root, (n) => {
     const initial = n.initial?.target?.[0]?.id;
     d.states.push({ id: n.id, type: n.type, ...(n.parent && { parent: n.parent.id }), ...(initial && { initial }) });
-    for (const [event, defs] of n.transitions) {
+    // Eventless (`always`) transitions are listed under the event name `always`.
+    const edges: [string, AnyStateNode['transitions'] extends Map<string, infer D> ? D : never][] = [...n.transitions];
+    if (n.always?.length) edges.push(['always', n.always as never]);
+    for (const [event, defs] of edges) {
       for (const t of defs) {
-        const guard = typeof t.guard === 'string' ? t.guard : (t.guard as { type?: string } | undefined)?.type;
+        // A guard given as a function has no name: shown as `guarded`.
+        const guard = typeof t.guard === 'string' ? t.guard : typeof t.guard === 'function' ? 'guarded' : (t.guard as { type?: string } | undefined)?.type;
         const actions = (t.actions as unknown[]).map((a) => (typeof a === 'string' ? a : ((a as { type?: string }).type ?? 'inline')));
         d.transitions.push({ source: n.id, event, targets: (t.target ?? []).map((s: AnyStateNode) => s.id), ...(guard && { guard }), actions });
       }
