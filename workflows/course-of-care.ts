@@ -19,6 +19,8 @@ export interface CourseContext {
   missedInRow: number;
   coordinator?: string;
   escalated: boolean;
+  /** A clinician flagged the patient as vulnerable: a coordinator whatever the stratum. */
+  vulnerable?: boolean;
 }
 
 type P = Record<string, unknown>;
@@ -114,7 +116,13 @@ export const courseOfCare = setup({
               initial: 'unstratified',
               states: {
                 unstratified: { always: { guard: 'hasStratum', target: 'stratified' }, on: stratifyTransitions },
-                stratified: { on: { RESTRATIFY: { target: 'restratifying', actions: task('stratification', 're-stratification') } } },
+                stratified: {
+                  on: {
+                    RESTRATIFY: { target: 'restratifying', actions: task('stratification', 're-stratification') },
+                    // The annual control (course region) re-stratifies too: both regions take the event.
+                    ANNUAL_CONTROL_DUE: { target: 'restratifying', actions: task('stratification', 're-stratification at the annual control') },
+                  },
+                },
                 restratifying: { on: stratifyTransitions, exit: { type: 'completeTask', params: { code: 'stratification' } } },
               },
             },
@@ -124,9 +132,12 @@ export const courseOfCare = setup({
               on: { TOVHOLDER_SET: { actions: { type: 'setTovholder', params: ({ event }) => ({ practitioner: event.practitioner }) } } },
               states: {
                 // Entered with, or reaching, a stratum that calls for a coordinator (keepStratum runs first).
-                tovholderOnly: { always: { guard: 'needsCoordinator', target: 'coordinatorRequested' } },
+                tovholderOnly: {
+                  always: { guard: 'needsCoordinator', target: 'coordinatorRequested' },
+                  on: { VULNERABILITY_FLAGGED: { target: 'coordinatorRequested', actions: [assign({ vulnerable: true }), { type: 'recordOutcome', params: ({ event }) => ({ outcome: 'vulnerable', reason: event.reason }) }] } },
+                },
                 coordinatorRequested: {
-                  entry: [{ type: 'requestCoordinator', params: ({ context }) => ({ stratum: context.stratum }) }, task('appoint-care-coordinator', 'stratum calls for a care coordinator')],
+                  entry: [{ type: 'requestCoordinator', params: ({ context }) => ({ stratum: context.stratum }) }, task('appoint-care-coordinator', 'the stratum or a vulnerability calls for a care coordinator')],
                   on: { COORDINATOR_ASSIGNED: { target: 'handover', actions: [assign({ coordinator: ({ event }) => event.practitioner }), { type: 'assignCoordinator', params: ({ event }) => ({ practitioner: event.practitioner }) }, { type: 'completeTask', params: { code: 'appoint-care-coordinator' } }] } },
                 },
                 // Relay: the current holder stays responsible until the new coordinator accepts.

@@ -15,6 +15,7 @@ export type CourseEvent =
   | { type: 'RESTRATIFY'; trigger: RestratifyTrigger }
   | { type: 'TOVHOLDER_SET'; practitioner: string }
   | { type: 'COORDINATOR_ASSIGNED'; practitioner: string }
+  | { type: 'VULNERABILITY_FLAGGED'; reason: string }
   | { type: 'HANDOVER_ACCEPTED' }
   | { type: 'HANDOVER_DEADLINE' }
   | { type: 'GOALS_AGREED'; goals: string[] }
@@ -54,6 +55,7 @@ export const eventSchemas: Record<CourseEvent['type'], EventSchema> = {
   RESTRATIFY: { description: 'Start re-stratification.', data: { trigger: req('code', ['ACUTE_EPISODE', 'ANNUAL_CONTROL', 'NEW_DIAGNOSIS']) } },
   TOVHOLDER_SET: { description: 'The tovholder (Practitioner reference) is set.', data: { practitioner: req('reference') } },
   COORDINATOR_ASSIGNED: { description: 'A care coordinator (Practitioner reference) is assigned; handover starts.', data: { practitioner: req('reference') } },
+  VULNERABILITY_FLAGGED: { description: 'A clinician flags the patient as vulnerable (reason required): a care coordinator is requested whatever the stratum.', data: { reason: req('string') } },
   HANDOVER_ACCEPTED: { description: 'The new coordinator accepts the handover.', data: {} },
   HANDOVER_DEADLINE: { description: 'Timer: the handover was not accepted in time.', data: {} },
   GOALS_AGREED: { description: 'Clarifying conversation held; goals agreed.', data: { goals: req('string[]') } },

@@ -157,3 +157,24 @@ describe('course-of-care machine', () => {
     ]);
   });
 });
+
+describe('course-of-care: re-stratification at the annual control, and the vulnerability flag', () => {
+  const toMaintenance: CourseEvent[] = [
+    ...enrol, strat1, { type: 'GOALS_AGREED', goals: ['g'] },
+    ...Array.from({ length: DEFAULTS.educationSessions }, () => ({ type: 'SESSION_ATTENDED' }) as CourseEvent),
+    { type: 'CLOSING_DONE' }, { type: 'FOLLOW_UP_DUE' }, { type: 'FOLLOW_UP_DONE' },
+  ];
+
+  it('the annual control opens its Task and a re-stratification', () => {
+    const r = run([...toMaintenance, { type: 'ANNUAL_CONTROL_DUE' }]);
+    expect(r.snap.matches({ enrolled: { active: { stratification: 'restratifying', course: 'maintenance' } } })).toBe(true);
+    expect(r.last.filter((a) => a.type === 'createTask').map((a) => (a.params as { code: string }).code).sort()).toEqual(['annual-control', 'stratification']);
+  });
+
+  it('a vulnerable patient gets a coordinator whatever the stratum; the reason is required', () => {
+    const r = run([...enrol, strat1, { type: 'VULNERABILITY_FLAGGED', reason: 'lives alone, cognitive decline' }]);
+    expect(r.snap.matches({ enrolled: { active: { coordination: 'coordinatorRequested' } } })).toBe(true);
+    expect(r.last).toContainEqual({ type: 'createTask', params: { code: 'appoint-care-coordinator', reason: 'the stratum or a vulnerability calls for a care coordinator' } });
+    expect(r.last).toContainEqual({ type: 'recordOutcome', params: { outcome: 'vulnerable', reason: 'lives alone, cognitive decline' } });
+  });
+});

@@ -80,6 +80,7 @@ const OUTCOME_TEXT: Record<string, string> = {
   declined: 'The patient declined the course',
   withdrawn: 'The patient left the course',
   transferred: 'The course was transferred',
+  vulnerable: 'Flagged as vulnerable: a care coordinator is requested',
 };
 
 export const recordOutcome: Effect = async ({ ws, now, by }, { outcome, reason, to }) => {
