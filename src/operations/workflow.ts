@@ -58,8 +58,10 @@ export const eventOperation: OperationDefinitionEntry = {
     const print = key === undefined ? '' : fingerprint(req);
     const known = key === undefined ? undefined : await ctx.store.workflow.idempotency(key);
     if (known) return remembered(known, print);
-    const { inst } = await loadInstance(ctx.store, req.id!);
-    const def = definitionOf(inst);
+    // The machine's event schemas, to check the data before the transaction; applyEvent reads the CarePlan itself.
+    const inst = await ctx.store.workflow.instance(req.id!);
+    if (!inst) await loadInstance(ctx.store, req.id!); // 404 / 410 with the reason
+    const def = definitionOf(inst!);
     const input = parseEventInput(collectParameters(req, 'event'), def.eventSchemas);
     return inTransaction(ctx, async (tx) => {
       // Checked again inside the transaction: two retries racing each other get one answer.
