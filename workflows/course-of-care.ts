@@ -1,5 +1,6 @@
 import { assign, setup } from 'xstate';
 import { eventSchemas, type CourseEvent, type Stratum } from './events.js';
+import { CONSENT_GIVEN_ACTIONS, HOLD_REGION, NOT_STARTED_ACTIONS } from './shared-steps.js';
 import type { MachineDefinition } from './machine-definition.js';
 import { programmeInput, type CourseInput } from './programme-input.js';
 
@@ -47,11 +48,6 @@ const needsCoordinator = ({ context }: { context: CourseContext }) =>
 const timer = (id: string, event: string, after: (i: CourseInput) => string) =>
   ({ type: 'scheduleTimer' as const, params: ({ context }: { context: CourseContext }) => ({ id, event, after: after(context.input) }) });
 const task = (code: string, reason: string) => ({ type: 'createTask' as const, params: { code, reason } });
-/** A course that never started: the draft plan is revoked and the planned episode cancelled. */
-const notStarted = [
-  { type: 'setCarePlanStatus' as const, params: { status: 'revoked' } },
-  { type: 'setEpisodeStatus' as const, params: { status: 'cancelled' } },
-];
 const stratifyTransitions = {
   STRATIFIED: { target: 'stratified', actions: [{ type: 'recordStratum' as const, params: stratumParams }, 'keepStratum' as const] },
   STRATUM_OVERRIDDEN: { guard: 'hasReason' as const, target: 'stratified', actions: [{ type: 'recordStratum' as const, params: stratumParams }, 'keepStratum' as const] },
@@ -86,15 +82,15 @@ export const courseOfCare = setup({
       on: {
         SCREENED: [
           { guard: 'eligible', target: 'awaitingConsent', actions: task('consent', 'eligible: ask for consent') },
-          { target: 'ineligible', actions: [{ type: 'cancelOpenTasks', params: {} }, { type: 'recordOutcome', params: ({ event }) => ({ outcome: 'ineligible', reason: event.reason }) }, ...notStarted] },
+          { target: 'ineligible', actions: [{ type: 'cancelOpenTasks', params: {} }, { type: 'recordOutcome', params: ({ event }) => ({ outcome: 'ineligible', reason: event.reason }) }, ...NOT_STARTED_ACTIONS] },
         ],
       },
     },
     ineligible: { type: 'final' },
     awaitingConsent: {
       on: {
-        CONSENT_GIVEN: { target: 'enrolled', actions: [{ type: 'recordConsent', params: {} }, { type: 'completeTask', params: { code: 'consent' } }, { type: 'setCarePlanStatus', params: { status: 'active' } }, { type: 'setEpisodeStatus', params: { status: 'active' } }] },
-        CONSENT_DECLINED: { target: 'declined', actions: [{ type: 'completeTask', params: { code: 'consent' } }, { type: 'cancelOpenTasks', params: {} }, { type: 'recordOutcome', params: ({ event }) => ({ outcome: 'declined', reason: event.reason }) }, ...notStarted] },
+        CONSENT_GIVEN: { target: 'enrolled', actions: CONSENT_GIVEN_ACTIONS },
+        CONSENT_DECLINED: { target: 'declined', actions: [{ type: 'completeTask', params: { code: 'consent' } }, { type: 'cancelOpenTasks', params: {} }, { type: 'recordOutcome', params: ({ event }) => ({ outcome: 'declined', reason: event.reason }) }, ...NOT_STARTED_ACTIONS] },
       },
     },
     declined: { type: 'final' },
@@ -104,14 +100,7 @@ export const courseOfCare = setup({
         active: {
           type: 'parallel',
           states: {
-            // PAUSE/RESUME only flip this region, so the course keeps its step and no entry action re-fires.
-            hold: {
-              initial: 'running',
-              states: {
-                running: { on: { PAUSE: { target: 'paused', actions: { type: 'setCarePlanStatus', params: { status: 'on-hold' } } } } },
-                paused: { on: { RESUME: { target: 'running', actions: { type: 'setCarePlanStatus', params: { status: 'active' } } } } },
-              },
-            },
+            hold: HOLD_REGION,
             stratification: {
               initial: 'unstratified',
               states: {

@@ -1,5 +1,6 @@
 import { assign, enqueueActions, setup } from 'xstate';
 import { jointEventSchemas, type JointEvent } from './joint-coordination-events.js';
+import { CONSENT_GIVEN_ACTIONS, HOLD_REGION, NOT_STARTED_ACTIONS } from './shared-steps.js';
 import type { MachineDefinition, PlanDefinitionLike } from './machine-definition.js';
 import { programmeInput } from './programme-input.js';
 
@@ -67,7 +68,6 @@ type Ctx = { context: JointContext };
 const task = (code: string, reason: string, sector?: string) => ({ type: 'createTask' as const, params: { code, reason, ...(sector && { sector }) } });
 const timer = (id: string, event: string, after: (i: JointInput) => string) => ({ type: 'scheduleTimer' as const, params: ({ context }: Ctx) => ({ id, event, after: after(context.input) }) });
 const cancelTimer = (id: string) => ({ type: 'cancelTimer' as const, params: { id } });
-const notStarted = [{ type: 'setCarePlanStatus' as const, params: { status: 'revoked' } }, { type: 'setEpisodeStatus' as const, params: { status: 'cancelled' } }];
 const markDone = (step: string) => ({ type: 'markDone' as const, params: { step } });
 const markLate = (id: string) => ({ type: 'markLate' as const, params: { id } });
 
@@ -110,27 +110,21 @@ export const jointCoordination = setup({
     referral: {
       on: {
         INCLUDED: { guard: 'hasBasis', target: 'awaitingConsent', actions: task('consent', 'included: ask for consent') },
-        NOT_INCLUDED: { target: 'notIncluded', actions: [{ type: 'cancelOpenTasks', params: {} }, { type: 'recordOutcome', params: ({ event }) => ({ outcome: 'ineligible', reason: event.reason }) }, ...notStarted] },
+        NOT_INCLUDED: { target: 'notIncluded', actions: [{ type: 'cancelOpenTasks', params: {} }, { type: 'recordOutcome', params: ({ event }) => ({ outcome: 'ineligible', reason: event.reason }) }, ...NOT_STARTED_ACTIONS] },
       },
     },
     notIncluded: { type: 'final' },
     awaitingConsent: {
       on: {
-        CONSENT_GIVEN: { target: 'enrolled', actions: [{ type: 'recordConsent', params: {} }, { type: 'completeTask', params: { code: 'consent' } }, { type: 'setCarePlanStatus', params: { status: 'active' } }, { type: 'setEpisodeStatus', params: { status: 'active' } }] },
-        CONSENT_DECLINED: { target: 'declined', actions: [{ type: 'completeTask', params: { code: 'consent' } }, { type: 'cancelOpenTasks', params: {} }, { type: 'recordOutcome', params: ({ event }) => ({ outcome: 'declined', reason: event.reason }) }, ...notStarted] },
+        CONSENT_GIVEN: { target: 'enrolled', actions: CONSENT_GIVEN_ACTIONS },
+        CONSENT_DECLINED: { target: 'declined', actions: [{ type: 'completeTask', params: { code: 'consent' } }, { type: 'cancelOpenTasks', params: {} }, { type: 'recordOutcome', params: ({ event }) => ({ outcome: 'declined', reason: event.reason }) }, ...NOT_STARTED_ACTIONS] },
       },
     },
     declined: { type: 'final' },
     enrolled: {
       type: 'parallel',
       states: {
-        hold: {
-          initial: 'running',
-          states: {
-            running: { on: { PAUSE: { target: 'paused', actions: { type: 'setCarePlanStatus', params: { status: 'on-hold' } } } } },
-            paused: { on: { RESUME: { target: 'running', actions: { type: 'setCarePlanStatus', params: { status: 'active' } } } } },
-          },
-        },
+        hold: HOLD_REGION,
         coordination: {
           initial: 'requested',
           states: {

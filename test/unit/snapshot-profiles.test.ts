@@ -102,6 +102,7 @@ describe('fhir-profiles: content', () => {
         'acquired-brain-injury',
         'frail-elderly',
       ],
+      'quality-parameter': ['admission-information', 'joint-discharge-plan', 'care-course-plan', 'discharge-readiness-notice', 'discharge-report', 'discharge-letter', 'on-time', 'late'],
     };
     for (const [id, codes] of Object.entries(expected)) {
       const cs = systems.find((s) => s.id === id);
