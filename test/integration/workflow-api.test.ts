@@ -172,6 +172,29 @@ describe('$workflow and $workflow-definition', () => {
   });
 });
 
+describe('standard writes', () => {
+  it('a JSON Patch completing the consent Task gives consent; a rejected one declines with its reason', async () => {
+    const id = await enrol();
+    const consent = (await search(base, `Task?based-on=CarePlan/${id}`)).find((t) => t.code.coding[0].code === 'consent');
+    const patched = await fhirFetch(`${base}/Task/${consent.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json-patch+json' },
+      rawBody: JSON.stringify([{ op: 'replace', path: '/status', value: 'completed' }]),
+    });
+    expect(patched.status, patched.text).toBe(200);
+    expect((await workflowOf(base, id)).history.at(-1)?.event).toBe('CONSENT_GIVEN');
+    expect((await readRef(base, `CarePlan/${id}`)).status).toBe('active');
+
+    const other = await enrol();
+    const task = (await search(base, `Task?based-on=CarePlan/${other}`)).find((t) => t.code.coding[0].code === 'consent');
+    const rejected = await fhirFetch(`${base}/Task/${task.id}`, { method: 'PUT', body: { ...task, status: 'rejected', statusReason: { text: 'does not want group sessions' } } });
+    expect(rejected.status, rejected.text).toBe(200);
+    const last = (await workflowOf(base, other)).history.at(-1)!;
+    expect(last).toMatchObject({ event: 'CONSENT_DECLINED', data: { reason: 'does not want group sessions' } });
+    expect((await readRef(base, `CarePlan/${other}`)).status).toBe('revoked');
+  });
+});
+
 describe('$advance-clock', () => {
   it('is refused on the system clock', async () => {
     const res = await fhirFetch(`${base}/$advance-clock`, { method: 'POST', body: { resourceType: 'Parameters', parameter: [{ name: 'by', valueString: 'P1D' }] } });
