@@ -20,6 +20,8 @@ function convert(name: string, field: FieldSchema, values: string[], issues: str
   if (field.type === 'string[]') {
     const texts = values.map((v) => v.trim()).filter(Boolean);
     if (texts.length === 0) issues.push(`${name} needs at least one non-empty value`);
+    const unknown = field.values ? texts.filter((t) => !field.values!.includes(t)) : [];
+    if (unknown.length) issues.push(`${name}: ${unknown.join(', ')} not among ${field.values!.join(', ')}`);
     return texts;
   }
   if (values.length > 1) issues.push(`${name} takes one value, got ${values.length}`);
