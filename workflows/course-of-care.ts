@@ -192,7 +192,8 @@ export const courseOfCare = setup({
 });
 
 /** Events a paused course still takes; everything else waits for RESUME. */
-const WHILE_PAUSED = new Set(['RESUME', 'WITHDRAW', 'TRANSFER', 'DEATH', 'HANDOVER_DEADLINE', 'CLARIFYING_OVERDUE']);
+// Timer events too: what falls due during a pause still falls due (its Task waits for the resume), and a timer is never lost.
+const WHILE_PAUSED = new Set(['RESUME', 'WITHDRAW', 'TRANSFER', 'DEATH', 'HANDOVER_DEADLINE', 'CLARIFYING_OVERDUE', 'FOLLOW_UP_DUE', 'ANNUAL_CONTROL_DUE']);
 
 /** Whether the machine in this snapshot takes the event: the engine's gate before `transition` (409 otherwise). */
 export function acceptsEvent(snapshot: ReturnType<typeof courseOfCare.resolveState>, event: CourseEvent): boolean {

@@ -178,3 +178,19 @@ describe('course-of-care: re-stratification at the annual control, and the vulne
     expect(r.last).toContainEqual({ type: 'recordOutcome', params: { outcome: 'vulnerable', reason: 'lives alone, cognitive decline' } });
   });
 });
+
+describe('course-of-care: a pause loses no timer', () => {
+  it('takes the follow-up timer while paused (its Task waits for the resume), but no course step', () => {
+    const toFollowUp: CourseEvent[] = [
+      ...enrol, strat1, { type: 'GOALS_AGREED', goals: ['g'] },
+      ...Array.from({ length: DEFAULTS.educationSessions }, () => ({ type: 'SESSION_ATTENDED' }) as CourseEvent),
+      { type: 'CLOSING_DONE' }, { type: 'PAUSE' },
+    ];
+    const r = run(toFollowUp);
+    const snap = r.snap as Parameters<typeof acceptsEvent>[0];
+    expect(acceptsEvent(snap, { type: 'FOLLOW_UP_DUE' })).toBe(true);
+    const [due] = transition(courseOfCare, snap, { type: 'FOLLOW_UP_DUE' });
+    expect(acceptsEvent(due, { type: 'FOLLOW_UP_DONE' })).toBe(false);
+    expect(due.matches({ enrolled: { active: { hold: 'paused', course: { followUp: 'due' } } } })).toBe(true);
+  });
+});
