@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import DatabaseConstructor, { type Database, type Statement } from 'better-sqlite3';
 import type { IndexEntries } from '../../search/index-types.js';
-import { MAX_DATE, MIN_DATE } from '../../search/normalize.js';
 import type { SearchPage, SearchPlan } from '../../search/plan.js';
 import {
   VersionConflict,
@@ -12,10 +11,10 @@ import {
   type StoredVersion,
   type StoreReader,
   type StoreWriter,
-  type WriteMethod,
   type WriteVersion,
 } from '../types.js';
 import { Checkpointer } from './checkpointer.js';
+import { IndexRows } from './index-rows.js';
 import { migrate } from './schema.js';
 import { runSearch } from './search/run-search.js';
 import { ParamIds } from './param-ids.js';
@@ -113,10 +112,8 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
   private readonly insertResource: Statement<[string, string, number, string, number]>;
   private readonly updateResource: Statement<[number, string, number, number]>;
   private readonly insertVersion: Statement<[number, number, string, string, string | null]>;
-  private readonly deleteIndex: Statement<[number]>[];
-  private readonly insertIndex: { [K in keyof IndexEntries]: Statement };
+  private readonly index: IndexRows;
   private readonly currentOfType: Statement<[string, number, number], { rid: number; content: string | null }>;
-  private readonly widenDateStats: Statement<[number, number, number, number, number]>;
 
   constructor(db: Database, params: ParamIds) {
     super(db, params);
@@ -130,33 +127,7 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
     this.insertVersion = db.prepare(
       'INSERT INTO versions (rid, version, last_updated, method, content) VALUES (?, ?, ?, ?, ?)',
     );
-    this.deleteIndex = ['token', 'string', 'date', 'number', 'quantity', 'reference', 'uri', 'composite'].map((t) =>
-      db.prepare(`DELETE FROM idx_${t} WHERE rid = ?`),
-    );
-    this.insertIndex = {
-      token: db.prepare('INSERT INTO idx_token (pid, value, system, rid) VALUES (?, ?, ?, ?)'),
-      string: db.prepare('INSERT INTO idx_string (pid, norm, exact, rid) VALUES (?, ?, ?, ?)'),
-      date: db.prepare('INSERT INTO idx_date (pid, lo, hi, rid) VALUES (?, ?, ?, ?)'),
-      number: db.prepare('INSERT INTO idx_number (pid, lo, hi, value, rid) VALUES (?, ?, ?, ?, ?)'),
-      quantity: db.prepare(
-        'INSERT INTO idx_quantity (pid, lo, hi, value, system, unit, rid) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-      reference: db.prepare(
-        'INSERT INTO idx_reference (pid, target_type, target_id, url, rid) VALUES (?, ?, ?, ?, ?)',
-      ),
-      uri: db.prepare('INSERT INTO idx_uri (pid, value, rid) VALUES (?, ?, ?)'),
-      composite: db.prepare(
-        `INSERT INTO idx_composite (pid, rid, s1, v1, n1, lo1, hi1, s2, v2, n2, lo2, hi2, s3, v3, n3, lo3, hi3)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-    };
-    // date_stats (schema.ts, migration 3): only ever widened, and only written when it changes.
-    this.widenDateStats = db.prepare(
-      `INSERT INTO date_stats (pid, max_rows, min_span, max_span, open) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (pid) DO UPDATE SET max_rows = max(max_rows, excluded.max_rows), min_span = min(min_span, excluded.min_span),
-         max_span = max(max_span, excluded.max_span), open = max(open, excluded.open)
-       WHERE excluded.max_rows > max_rows OR excluded.min_span < min_span OR excluded.max_span > max_span OR excluded.open > open`,
-    );
+    this.index = new IndexRows(db, params);
     this.currentOfType = db.prepare(
       `SELECT r.rid AS rid, v.content AS content FROM resources r JOIN versions v ON v.rid = r.rid AND v.version = r.version
        WHERE r.type = ? AND r.deleted = 0 AND r.rid > ? ORDER BY r.rid LIMIT ?`,
@@ -172,9 +143,7 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
     const rows = this.currentOfType.all(type, afterRid, limit);
     for (const row of rows) {
       if (row.content === null) continue;
-      const index = extract(row.content);
-      for (const stmt of this.deleteIndex) stmt.run(row.rid);
-      this.writeIndex(type, row.rid, index);
+      this.index.write(type, row.rid, extract(row.content), true);
     }
     return { count: rows.length, lastRid: rows.length ? rows[rows.length - 1].rid : afterRid };
   }
@@ -188,47 +157,13 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
     if (head) {
       rid = head.rid;
       this.updateResource.run(v.versionId, v.lastUpdated, deleted, rid);
-      for (const stmt of this.deleteIndex) stmt.run(rid);
     } else {
       rid = Number(this.insertResource.run(v.type, v.id, v.versionId, v.lastUpdated, deleted).lastInsertRowid);
     }
     this.insertVersion.run(rid, v.versionId, v.lastUpdated, v.method, v.json ?? null);
-    if (v.index) this.writeIndex(v.type, rid, v.index);
-  }
-
-  private writeIndex(type: string, rid: number, index: IndexEntries): void {
-    const pid = (code: string) => this.params.idFor(this.db, type, code);
-    for (const r of index.token) this.insertIndex.token.run(pid(r.code), r.value, r.system, rid);
-    for (const r of index.string) this.insertIndex.string.run(pid(r.code), r.norm, r.exact, rid);
-    const dateStats = new Map<number, { rows: number; min: number; max: number; open: number }>();
-    for (const r of index.date) {
-      const p = pid(r.code);
-      this.insertIndex.date.run(p, r.lo, r.hi, rid);
-      let st = dateStats.get(p);
-      if (!st) dateStats.set(p, (st = { rows: 0, min: 0, max: 0, open: 0 }));
-      st.rows++;
-      if (r.lo > MIN_DATE && r.hi < MAX_DATE) {
-        st.min = Math.min(st.min, r.hi - r.lo);
-        st.max = Math.max(st.max, r.hi - r.lo);
-      } else {
-        st.open = 1;
-      }
-    }
-    for (const [p, st] of dateStats) this.widenDateStats.run(p, st.rows, st.min, st.max, st.open);
-    for (const r of index.number) this.insertIndex.number.run(pid(r.code), r.lo, r.hi, r.value, rid);
-    for (const r of index.quantity)
-      this.insertIndex.quantity.run(pid(r.code), r.lo, r.hi, r.value, r.system, r.unit, rid);
-    for (const r of index.reference)
-      this.insertIndex.reference.run(pid(r.code), r.targetType, r.targetId, r.url, rid);
-    for (const r of index.uri) this.insertIndex.uri.run(pid(r.code), r.value, rid);
-    for (const r of index.composite ?? []) {
-      const cols: (string | number | null)[] = [];
-      for (let i = 0; i < 3; i++) {
-        const p = r.parts[i];
-        cols.push(p?.s ?? null, p?.v ?? null, p?.n ?? null, p?.lo ?? null, p?.hi ?? null);
-      }
-      this.insertIndex.composite.run(pid(r.code), rid, ...cols);
-    }
+    // A deleted resource keeps no rows; an update writes only what changed (index-rows.ts).
+    if (v.index) this.index.write(v.type, rid, v.index, !!head);
+    else if (head) this.index.clear(rid);
   }
 }
 
