@@ -32,12 +32,24 @@ export type JointEvent =
   | { type: 'TRANSFER'; to: string }
   | { type: 'DEATH'; date?: string };
 
+/**
+ * The inclusion parameters of seed 003 ("Målgruppe"): the selectable codes of the frail-elderly-parameter
+ * CodeSystem (seed/catalogue/frail-elderly-parameters.ts; a unit test keeps the two equal), including the
+ * Observation code of an inclusion by professional judgement, which $apply may pass on as a basis.
+ */
+export const FRAIL_PARAMETERS = [
+  'reduced-function', 'severe-chronic-disease', 'medication-follow-up',
+  'readmission', 'long-admission', 'frequent-cross-sector-contact',
+  'weak-network', 'recently-widowed', 'limited-self-care', 'substance-abuse', 'cognitive-impairment', 'communication-barrier',
+  'professional-judgement',
+];
+
 const req = (type: FieldSchema['type']): FieldSchema => ({ type, required: true });
-const opt = (type: FieldSchema['type']): FieldSchema => ({ type, required: false });
+const opt = (type: FieldSchema['type'], values?: string[]): FieldSchema => ({ type, required: false, ...(values && { values }) });
 const none = (description: string): EventSchema => ({ description, data: {} });
 
 export const jointEventSchemas: Record<JointEvent['type'], EventSchema> = {
-  INCLUDED: { description: 'Included on health, organisational or social parameters (frail-elderly-parameter codes) or by professional judgement (reason); one of the two is needed.', data: { basis: opt('string[]'), judgement: opt('string') } },
+  INCLUDED: { description: 'Included on health, organisational or social parameters (`basis`: frail-elderly-parameter codes; codes not listed do not count) or by professional judgement (`judgement`: the reason); one of the two is needed.', data: { basis: opt('string[]', FRAIL_PARAMETERS), judgement: opt('string') } },
   NOT_INCLUDED: { description: 'Not included (final).', data: { reason: req('string') } },
   CONSENT_GIVEN: none('The patient consents to the joint coordination.'),
   CONSENT_DECLINED: { description: 'The patient declines (final).', data: { reason: opt('string') } },

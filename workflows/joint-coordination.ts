@@ -1,8 +1,10 @@
 import { assign, enqueueActions, setup } from 'xstate';
-import { jointEventSchemas, type JointEvent } from './joint-coordination-events.js';
+import { FRAIL_PARAMETERS, jointEventSchemas, type JointEvent } from './joint-coordination-events.js';
+import { jointCoordinationInput, type JointInput } from './joint-coordination-input.js';
 import { CONSENT_GIVEN_ACTIONS, HOLD_REGION, NOT_STARTED_ACTIONS } from './shared-steps.js';
-import type { MachineDefinition, PlanDefinitionLike } from './machine-definition.js';
-import { programmeInput } from './programme-input.js';
+import type { MachineDefinition } from './machine-definition.js';
+
+export { JOINT_DEFAULTS, jointCoordinationInput, type JointInput } from './joint-coordination-input.js';
 
 /*
  * Joint region–municipality coordination for particularly frail elderly medical patients (seed 003), as data
@@ -11,38 +13,10 @@ import { programmeInput } from './programme-input.js';
  * the municipality, or the joint function at the hospital for the complex strata) in relay handovers; each
  * admission runs the six quality parameters, each recorded on time or late against its deadline timer; after
  * the first discharge, a home visit and the follow-up conversation about three months later end the course.
+ * Input and its defaults: joint-coordination-input.ts.
  */
 export const machineId = 'joint-coordination';
 export const machineVersion = '1.0.0';
-
-export interface JointInput {
-  programme: string;
-  /** Strata whose coordinator comes from the joint function at the hospital (seed 003: the complex courses). */
-  hospitalStrata: string[];
-  handoverDeadline: string;
-  /** Deadlines counted from the admission / the discharge (ISO 8601). */
-  admissionReportDeadline: string;
-  dischargeNoticeDeadline: string;
-  dischargeReportDeadline: string;
-  dischargeLetterDeadline: string;
-  followUpOffset: string;
-  initialStratum?: '1' | '2' | '3' | '4';
-}
-
-/** Assumptions where seed 003 names "agreed deadlines" without numbers (see docs/WORKFLOW-MODEL.md). */
-export const JOINT_DEFAULTS: Omit<JointInput, 'programme' | 'followUpOffset'> = {
-  hospitalStrata: ['3', '4'],
-  handoverDeadline: 'P7D',
-  admissionReportDeadline: 'P1D',
-  dischargeNoticeDeadline: 'P2D',
-  dischargeReportDeadline: 'P1D',
-  dischargeLetterDeadline: 'P1D',
-};
-
-export function jointCoordinationInput(plan: PlanDefinitionLike): JointInput {
-  const { programme, followUpOffset } = programmeInput(plan as Parameters<typeof programmeInput>[0]);
-  return { ...JOINT_DEFAULTS, programme, followUpOffset };
-}
 
 interface JointContext {
   input: JointInput;
@@ -65,25 +39,51 @@ export const JOINT_ACTION_NAMES = [
 const actions = Object.fromEntries(JOINT_ACTION_NAMES.map((n) => [n, noop])) as Record<(typeof JOINT_ACTION_NAMES)[number], typeof noop>;
 
 type Ctx = { context: JointContext };
+type Emitted = { type: 'recordQualityParameter' | 'cancelTask' | 'cancelTimer'; params: P };
 const task = (code: string, reason: string, sector?: string) => ({ type: 'createTask' as const, params: { code, reason, ...(sector && { sector }) } });
 const timer = (id: string, event: string, after: (i: JointInput) => string) => ({ type: 'scheduleTimer' as const, params: ({ context }: Ctx) => ({ id, event, after: after(context.input) }) });
 const cancelTimer = (id: string) => ({ type: 'cancelTimer' as const, params: { id } });
-const markDone = (step: string) => ({ type: 'markDone' as const, params: { step } });
-const markLate = (id: string) => ({ type: 'markLate' as const, params: { id } });
+const notDone = (step: string) => ({ type: 'notDone' as const, params: { step } });
 
-/** A quality step of the stay: done once; on time unless its deadline timer fired first. */
-function qualityStep(step: string, parameter: string, deadline?: string) {
+/** A quality step of a stay: its Task (code, reason, sector), the quality parameter it records, its deadline timer. */
+interface QualityStep { step: string; parameter: string; timer?: string; reason: string; sector: string }
+const AT_ADMISSION: QualityStep[] = [
+  { step: 'admission-report', parameter: 'admission-information', timer: 'admission-report', reason: 'information at admission (MedCom admission report)', sector: 'municipality' },
+  { step: 'joint-discharge-plan', parameter: 'joint-discharge-plan', reason: 'a joint plan for the discharge', sector: 'hospital' },
+  { step: 'care-course-plan', parameter: 'care-course-plan', reason: 'a care-course plan before discharge', sector: 'hospital' },
+  { step: 'discharge-readiness-notice', parameter: 'discharge-readiness-notice', timer: 'discharge-notice', reason: 'notify the municipality that the patient is ready for discharge', sector: 'hospital' },
+];
+const AT_DISCHARGE: QualityStep[] = [
+  { step: 'discharge-report', parameter: 'discharge-report', timer: 'discharge-report', reason: 'discharge report to the municipality (MedCom)', sector: 'hospital' },
+  { step: 'discharge-letter', parameter: 'discharge-letter', timer: 'discharge-letter', reason: 'discharge letter (epicrisis) to general practice', sector: 'hospital' },
+];
+const Q = Object.fromEntries([...AT_ADMISSION, ...AT_DISCHARGE].map((q) => [q.step, q])) as Record<string, QualityStep>;
+const encounterOf = (context: JointContext) => (context.encounter ? { encounter: context.encounter } : {});
+
+/** The step done: recorded once per stay, on time unless its deadline timer fired first. */
+function qualityDone({ step, parameter, timer: id }: QualityStep) {
   return {
-    guard: ({ context }: Ctx) => !context.done[step],
+    guard: notDone(step),
     actions: [
-      { type: 'recordQualityParameter' as const, params: ({ context }: Ctx) => ({ parameter, onTime: !(deadline && context.late[deadline]), ...(context.encounter && { encounter: context.encounter }) }) },
+      { type: 'recordQualityParameter' as const, params: ({ context }: Ctx) => ({ parameter, onTime: !(id && context.late[id]), ...encounterOf(context) }) },
       { type: 'completeTask' as const, params: { code: step } },
-      ...(deadline ? [cancelTimer(deadline)] : []),
-      markDone(step),
+      ...(id ? [cancelTimer(id)] : []),
+      { type: 'markDone' as const, params: { step } },
     ],
   };
 }
-const overdue = (id: string, what: string) => ({ actions: [markLate(id), task('discharge-escalation', `${what} is late`)] });
+/** Its deadline timer fired first: an escalation Task; the step will be recorded late. */
+const overdue = ({ step, timer: id }: QualityStep, what: string) => ({ guard: notDone(step), actions: [{ type: 'markLate' as const, params: { id: id! } }, task('discharge-escalation', `${what} is late`)] });
+/** The stay moves on (discharge, readmission): steps not done are recorded late with the note, their Tasks cancelled. */
+function missed(context: JointContext, steps: QualityStep[], note: string): Emitted[] {
+  return [
+    ...steps.filter((q) => !context.done[q.step]).flatMap((q): Emitted[] => [
+      { type: 'recordQualityParameter', params: { parameter: q.parameter, onTime: false, note, ...encounterOf(context) } },
+      { type: 'cancelTask', params: { code: q.step } },
+    ]),
+    ...steps.flatMap((q) => (q.timer ? [cancelTimer(q.timer)] : [])),
+  ];
+}
 
 export const jointCoordination = setup({
   types: { context: {} as JointContext, events: {} as JointEvent, input: {} as JointInput },
@@ -93,7 +93,9 @@ export const jointCoordination = setup({
     markLate: assign(({ context }, params: { id: string }) => ({ late: { ...context.late, [params.id]: true } })),
   },
   guards: {
-    hasBasis: ({ event }) => event.type === 'INCLUDED' && ((event.basis?.length ?? 0) > 0 || !!event.judgement?.trim()),
+    // At least one inclusion parameter of seed 003 (unknown codes do not count), or a professional judgement with its reason.
+    hasBasis: ({ event }) => event.type === 'INCLUDED' && ((event.basis ?? []).some((c) => FRAIL_PARAMETERS.includes(c)) || !!event.judgement?.trim()),
+    notDone: ({ context }, params: { step: string }) => !context.done[params.step],
     reportsSent: ({ context }) => !!context.done['discharge-report'] && !!context.done['discharge-letter'],
     dischargedOnce: ({ context }) => context.dischargedOnce,
   },
@@ -152,51 +154,41 @@ export const jointCoordination = setup({
             admitted: {
               entry: [
                 assign({ admissions: ({ context }) => context.admissions + 1, encounter: ({ event }) => (event.type === 'ADMITTED' ? event.encounter : undefined), done: {}, late: {} }),
-                task('admission-report', 'information at admission (MedCom admission report)', 'municipality'),
-                task('joint-discharge-plan', 'a joint plan for the discharge', 'hospital'),
-                task('care-course-plan', 'a care-course plan before discharge', 'hospital'),
-                task('discharge-readiness-notice', 'notify the municipality that the patient is ready for discharge', 'hospital'),
+                ...AT_ADMISSION.map((q) => task(q.step, q.reason, q.sector)),
                 timer('admission-report', 'ADMISSION_REPORT_OVERDUE', (i) => i.admissionReportDeadline),
                 timer('discharge-notice', 'DISCHARGE_NOTICE_OVERDUE', (i) => i.dischargeNoticeDeadline),
               ],
               on: {
-                ADMISSION_REPORT_SENT: qualityStep('admission-report', 'admission-information', 'admission-report'),
-                ADMISSION_REPORT_OVERDUE: overdue('admission-report', 'the admission report'),
-                JOINT_DISCHARGE_PLAN_MADE: qualityStep('joint-discharge-plan', 'joint-discharge-plan'),
-                CARE_COURSE_PLAN_MADE: qualityStep('care-course-plan', 'care-course-plan'),
-                READY_FOR_DISCHARGE_NOTIFIED: qualityStep('discharge-readiness-notice', 'discharge-readiness-notice', 'discharge-notice'),
-                DISCHARGE_NOTICE_OVERDUE: overdue('discharge-notice', 'the notice of readiness for discharge'),
+                ADMISSION_REPORT_SENT: qualityDone(Q['admission-report']),
+                ADMISSION_REPORT_OVERDUE: overdue(Q['admission-report'], 'the admission report'),
+                JOINT_DISCHARGE_PLAN_MADE: qualityDone(Q['joint-discharge-plan']),
+                CARE_COURSE_PLAN_MADE: qualityDone(Q['care-course-plan']),
+                READY_FOR_DISCHARGE_NOTIFIED: qualityDone(Q['discharge-readiness-notice']),
+                DISCHARGE_NOTICE_OVERDUE: overdue(Q['discharge-readiness-notice'], 'the notice of readiness for discharge'),
                 DISCHARGED: {
                   target: 'discharged',
-                  actions: enqueueActions(({ context, enqueue }) => {
-                    // What was not done before the discharge is recorded as missed, and no longer asked for.
-                    const missed: [string, string][] = [['admission-report', 'admission-information'], ['joint-discharge-plan', 'joint-discharge-plan'], ['care-course-plan', 'care-course-plan'], ['discharge-readiness-notice', 'discharge-readiness-notice']];
-                    for (const [step, parameter] of missed) {
-                      if (context.done[step]) continue;
-                      enqueue({ type: 'recordQualityParameter', params: { parameter, onTime: false, note: 'not done before the discharge', ...(context.encounter && { encounter: context.encounter }) } });
-                      enqueue({ type: 'cancelTask', params: { code: step } });
-                    }
-                    enqueue(cancelTimer('admission-report'));
-                    enqueue(cancelTimer('discharge-notice'));
-                  }),
+                  actions: [
+                    assign({ dischargedOnce: true }),
+                    enqueueActions(({ context, enqueue }) => missed(context, AT_ADMISSION, 'not done before the discharge').forEach((a) => enqueue(a))),
+                  ],
                 },
               },
             },
             discharged: {
               entry: [
                 assign({ done: ({ context }) => ({ ...context.done, 'discharge-report': false, 'discharge-letter': false }), late: {} }),
-                task('discharge-report', 'discharge report to the municipality (MedCom)', 'hospital'),
-                task('discharge-letter', 'discharge letter (epicrisis) to general practice', 'hospital'),
+                ...AT_DISCHARGE.map((q) => task(q.step, q.reason, q.sector)),
                 timer('discharge-report', 'DISCHARGE_REPORT_OVERDUE', (i) => i.dischargeReportDeadline),
                 timer('discharge-letter', 'DISCHARGE_LETTER_OVERDUE', (i) => i.dischargeLetterDeadline),
               ],
-              always: { guard: 'reportsSent', target: 'home', actions: assign({ dischargedOnce: true }) },
+              always: { guard: 'reportsSent', target: 'home' },
               on: {
-                DISCHARGE_REPORT_SENT: qualityStep('discharge-report', 'discharge-report', 'discharge-report'),
-                DISCHARGE_REPORT_OVERDUE: overdue('discharge-report', 'the discharge report'),
-                DISCHARGE_LETTER_SENT: qualityStep('discharge-letter', 'discharge-letter', 'discharge-letter'),
-                DISCHARGE_LETTER_OVERDUE: overdue('discharge-letter', 'the discharge letter'),
-                ADMITTED: { target: 'admitted' },
+                DISCHARGE_REPORT_SENT: qualityDone(Q['discharge-report']),
+                DISCHARGE_REPORT_OVERDUE: overdue(Q['discharge-report'], 'the discharge report'),
+                DISCHARGE_LETTER_SENT: qualityDone(Q['discharge-letter']),
+                DISCHARGE_LETTER_OVERDUE: overdue(Q['discharge-letter'], 'the discharge letter'),
+                // Readmitted before both were sent: the stay they belong to is over.
+                ADMITTED: { target: 'admitted', actions: enqueueActions(({ context, enqueue }) => missed(context, AT_DISCHARGE, 'not sent before the readmission').forEach((a) => enqueue(a))) },
               },
             },
           },
@@ -209,14 +201,8 @@ export const jointCoordination = setup({
               entry: [task('follow-up-home-visit', 'follow-up home visit after the discharge', 'municipality'), timer('follow-up', 'FOLLOW_UP_DUE', (i) => i.followUpOffset)],
               on: { FOLLOW_UP_DUE: { target: 'due', actions: task('follow-up-conversation', 'follow-up about three months after the discharge') } },
             },
-            due: {
-              on: {
-                FOLLOW_UP_DONE: {
-                  target: '#joint-coordination.completed',
-                  actions: [{ type: 'completeTask', params: { code: 'follow-up-conversation' } }, { type: 'cancelOpenTasks', params: {} }, { type: 'setCarePlanStatus', params: { status: 'completed' } }, { type: 'setEpisodeStatus', params: { status: 'finished' } }],
-                },
-              },
-            },
+            // The follow-up conversation ends the coordination: what is still open is cancelled.
+            due: { on: { FOLLOW_UP_DONE: { target: '#joint-coordination.completed', actions: [{ type: 'completeTask', params: { code: 'follow-up-conversation' } }, { type: 'cancelOpenTasks', params: {} }, { type: 'setCarePlanStatus', params: { status: 'completed' } }, { type: 'setEpisodeStatus', params: { status: 'finished' } }] } } },
           },
         },
       },
@@ -228,10 +214,15 @@ export const jointCoordination = setup({
   },
 });
 
-const WHILE_PAUSED = new Set(['RESUME', 'WITHDRAW', 'TRANSFER', 'DEATH', 'HANDOVER_DEADLINE', 'ADMITTED', 'ADMISSION_REPORT_OVERDUE', 'DISCHARGE_NOTICE_OVERDUE', 'DISCHARGE_REPORT_OVERDUE', 'DISCHARGE_LETTER_OVERDUE']);
+/**
+ * Events that wait for RESUME while the coordination is paused. Everything else goes on: the final events, the
+ * timers (a refused timer would be dropped) and the stay — admissions, discharges and the quality steps happen at
+ * the hospital and the municipality whatever the coordination's status, and their Tasks must stay completable.
+ */
+const WAITS_FOR_RESUME = new Set(['COORDINATOR_ASSIGNED', 'HANDOVER_ACCEPTED', 'FOLLOW_UP_DONE']);
 
 export function acceptsEvent(snapshot: ReturnType<typeof jointCoordination.resolveState>, event: JointEvent): boolean {
-  if (snapshot.matches({ enrolled: { hold: 'paused' } }) && !WHILE_PAUSED.has(event.type)) return false;
+  if (snapshot.matches({ enrolled: { hold: 'paused' } }) && WAITS_FOR_RESUME.has(event.type)) return false;
   return snapshot.can(event);
 }
 
