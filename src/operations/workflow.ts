@@ -3,7 +3,7 @@ import type { Parameters, PlanDefinition } from '@medplum/fhirtypes';
 import { describeMachine } from '../../workflows/describe.js';
 import { machineFor } from '../../workflows/registry.js';
 import { inTransaction, type FhirContext } from '../fhir/context.js';
-import { FhirError } from '../fhir/errors.js';
+import { FhirError, badRequest } from '../fhir/errors.js';
 import { collectParameters } from '../fhir/parameters.js';
 import { readCurrentOrFail } from '../fhir/read.js';
 import type { FhirRequest, FhirResponse } from '../fhir/request.js';
@@ -54,7 +54,7 @@ export const eventOperation: OperationDefinitionEntry = {
   methods: ['POST'],
   async handler(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse> {
     const key = req.headers.idempotencyKey;
-    if (key !== undefined && (key.length === 0 || key.length > 255)) throw new FhirError(400, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid', diagnostics: 'Idempotency-Key must be 1–255 characters' }] });
+    if (key !== undefined && (key.length === 0 || key.length > 255)) badRequest('Idempotency-Key must be 1–255 characters');
     const print = key === undefined ? '' : fingerprint(req);
     const known = key === undefined ? undefined : await ctx.store.workflow.idempotency(key);
     if (known) return remembered(known, print);
@@ -100,8 +100,8 @@ export const migrateWorkflowsOperation: OperationDefinitionEntry = {
     const params = collectParameters(req, 'migrate-workflows');
     const one = (name: string) => {
       const v = params.get(name);
-      if (!v || v.length !== 1) throw new FhirError(400, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'required', diagnostics: `$migrate-workflows needs one ${name}` }] });
-      return v[0];
+      if (!v || v.length !== 1) badRequest(`$migrate-workflows needs one ${name}`);
+      return v![0];
     };
     const moved = await migrateInstances(ctx, one('machine'), one('from'), one('to'));
     const body: Parameters = {
