@@ -23,6 +23,12 @@ export interface Config {
   clock: 'system' | 'manual';
   /** How often the workflow scheduler looks for due timers, in ms (SCHEDULER_INTERVAL_MS; 0 = never by itself). */
   schedulerIntervalMs: number;
+  /** DATABASE_URL: postgres://… selects the PostgreSQL store; unset, the embedded SQLite file in dataDir. */
+  databaseUrl?: string;
+  /** DATABASE_READ_URL: an optional read replica for searches and history. */
+  databaseReadUrl?: string;
+  /** DATABASE_POOL_SIZE: most connections per pool (default 10). */
+  databasePoolSize: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -43,6 +49,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seed: seedFrom(env.SEED),
     clock: clockFrom(env.CLOCK),
     schedulerIntervalMs: intFrom(env.SCHEDULER_INTERVAL_MS, 1000),
+    databaseUrl: postgresUrl('DATABASE_URL', env.DATABASE_URL),
+    databaseReadUrl: postgresUrl('DATABASE_READ_URL', env.DATABASE_READ_URL),
+    databasePoolSize: Math.max(1, intFrom(env.DATABASE_POOL_SIZE, 10)),
   };
 }
 
@@ -56,6 +65,12 @@ function clockFrom(value: string | undefined): Config['clock'] {
   if (value === undefined || value === '' || value === 'system') return 'system';
   if (value === 'manual') return 'manual';
   throw new Error(`Invalid CLOCK "${value}": use "system" or "manual"`);
+}
+
+function postgresUrl(name: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^postgres(ql)?:\/\//.test(value)) throw new Error(`Invalid ${name}: expected postgres://user:password@host:port/database`);
+  return value;
 }
 
 function intFrom(value: string | undefined, fallback: number): number {

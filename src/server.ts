@@ -8,7 +8,7 @@ import { createApp } from './http/app.js';
 import { createNodeServer } from './http/node-server.js';
 import { createLogger, type Logger } from './log.js';
 import { loadSeedCatalogue } from './programmes/seed-loader.js';
-import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { openStore, redacted } from './store/open-store.js';
 import type { Store } from './store/types.js';
 import { Validator } from './validation/validator.js';
 import { restoreClock } from './workflow/clock-control.js';
@@ -28,7 +28,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const started = Date.now();
   let ready = false;
   loadBaseDefinitions();
-  const store = new SqliteStore({ dataDir: config.dataDir, warn: (message) => logger.warn(message) });
+  const store = await openStore(config, (message) => logger.warn(message));
   const validator = new Validator();
   const clock = new Clock(config.clock === 'manual');
   const ctx: FhirContext = { store, config, validator, logger, clock, now: clock.now, writeHooks: [workflowWriteHook] };
@@ -48,7 +48,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   if (config.port === 0) config.baseUrl = `${url}/fhir`;
   ready = true;
   if (clock.manual) logger.warn({ now: ctx.now() }, 'CLOCK=manual: time also moves by POST /fhir/$advance-clock');
-  logger.info({ url: `${url}/fhir`, dataDir: config.dataDir, startupMs: Date.now() - started }, 'server ready');
+  logger.info({ url: `${url}/fhir`, store: config.databaseUrl ? redacted(config.databaseUrl) : config.dataDir, startupMs: Date.now() - started }, 'server ready');
   return {
     url,
     store,

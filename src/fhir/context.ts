@@ -57,8 +57,13 @@ export type TxContext = FhirContext & { tx: StoreWriter; afterCommit: (() => voi
  */
 export async function inTransaction<T>(ctx: FhirContext, fn: (txCtx: TxContext) => Promise<T>): Promise<T> {
   if (ctx.tx) return fn(ctx as TxContext);
-  const afterCommit: (() => void)[] = [];
-  const result = await ctx.store.transaction((tx) => fn({ ...ctx, tx, afterCommit }));
+  // A store may run the function again (PostgreSQL retries a serialization failure): only the effects of
+  // the attempt that committed run.
+  let afterCommit: (() => void)[] = [];
+  const result = await ctx.store.transaction((tx) => {
+    afterCommit = [];
+    return fn({ ...ctx, tx, afterCommit });
+  });
   for (const effect of afterCommit) effect();
   return result;
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { FhirContext } from '../fhir/context.js';
 import { dispatch } from '../fhir/dispatch.js';
 import { FhirError, outcome } from '../fhir/errors.js';
+import { StoreUnavailable } from '../store/types.js';
 import type { FhirRequestHeaders, HttpMethod } from '../fhir/request.js';
 import { parseQuery, routeRequest } from '../fhir/route.js';
 import { parseBody } from './body.js';
@@ -97,6 +98,11 @@ async function sendError(req: Request, res: Response, err: unknown, logger: Logg
   }
   if (err instanceof FhirError) {
     await sendOutcome(req, res, err.status, err.outcome, err.headers);
+    return;
+  }
+  if (err instanceof StoreUnavailable) {
+    logger.warn({ err: err.message, path: req.originalUrl }, 'store unavailable');
+    await sendOutcome(req, res, 503, outcome('error', 'transient', 'The database is unavailable; try again shortly'), { 'retry-after': '5' });
     return;
   }
   const bodyError = err as { type?: string; status?: number; message?: string };

@@ -79,7 +79,9 @@ export interface StoreWriter extends StoreReader {
 export interface Store extends StoreReader {
   /**
    * Run `fn` in one atomic transaction: all its writes commit together or not at all.
-   * Transactions are serialised; reads outside a transaction see only committed data.
+   * Transactions are serialisable: the outcome is as if they ran one after another (SQLite runs them so;
+   * PostgreSQL runs them concurrently and may call `fn` again after a serialization failure, so `fn` must
+   * have no effects outside `tx`). Reads outside a transaction see only committed data.
    */
   transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T>;
   /**
@@ -105,3 +107,6 @@ export class VersionConflict extends Error {
 }
 
 export type { Resource };
+
+/** Thrown by a store that cannot reach its database right now (the HTTP layer answers 503). */
+export class StoreUnavailable extends Error {}

@@ -1,0 +1,188 @@
+import pg from 'pg';
+import type { IndexEntries } from '../../search/index-types.js';
+import type { SearchPage, SearchPlan } from '../../search/plan.js';
+import type { HistoryQuery, Store, StoreWriter } from '../types.js';
+import { PgCatalog } from './catalog.js';
+import { isRetryable, translate } from './errors.js';
+import { PgReader } from './pg-reader.js';
+import { runPgSearch } from './pg-search.js';
+import { PgWriter } from './pg-writer.js';
+import { migrate } from './schema.js';
+import type { Query } from './query.js';
+
+export interface PgOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  /** An optional read replica for searches and history (reads that tolerate replication lag). */
+  readUrl?: string;
+  /** Most connections per pool (default 10). */
+  poolSize?: number;
+  warn?: (message: string) => void;
+}
+
+/** Attempts of a transaction that keeps failing to serialize before the failure is reported. */
+const MAX_ATTEMPTS = 12;
+/** How long to wait for a free connection or a new one before the database counts as unavailable. */
+const CONNECT_TIMEOUT_MS = 5000;
+
+/** int8 (counts, rids, sequence numbers) as JS numbers: every value the store keeps is below 2^53. */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20 && format !== 'binary') return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+function pool(url: string, size: number, warn: (m: string) => void): pg.Pool {
+  const p = new pg.Pool({
+    connectionString: url,
+    max: size,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: 30_000,
+    application_name: 'forlob',
+    types,
+  });
+  // An idle connection dropped by the server (restart, failover) must not crash the process; the pool
+  // opens a new one when next needed, so the server recovers once the database is back.
+  p.on('error', (err) => warn(`PostgreSQL connection lost: ${err.message}`));
+  return p;
+}
+
+/** Reads outside a transaction: single statements on the pool, searches in a read-only snapshot. */
+class PoolReader extends PgReader {
+  constructor(
+    private readonly pool: pg.Pool,
+    catalog: PgCatalog,
+  ) {
+    const query: Query = async (name, text, values) => {
+      try {
+        return await pool.query(name ? { name, text, values } : { text, values });
+      } catch (err) {
+        throw translate(err);
+      }
+    };
+    super(query, catalog);
+  }
+
+  async search(plan: SearchPlan): Promise<SearchPage> {
+    const client = await this.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const query: Query = (name, text, values) => client.query(name ? { name, text, values } : { text, values });
+      const catalog = await this.catalogs.at(query);
+      const page = await runPgSearch(query, catalog, plan);
+      await client.query('COMMIT');
+      return page;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw translate(err);
+    } finally {
+      client.release();
+    }
+  }
+
+  async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+}
+
+/**
+ * The production store: PostgreSQL through a connection pool, for one or many stateless server nodes
+ * sharing one database. Write transactions run SERIALIZABLE, so their outcome is that of some serial
+ * order, as on SQLite; a serialization failure (or deadlock, or a concurrent insert of the same key) runs
+ * the transaction again with a short random back-off, never surfacing as an error unless it persists.
+ */
+export class PgStore implements Store {
+  private readonly primary: pg.Pool;
+  private readonly replica?: pg.Pool;
+  private readonly catalog = new PgCatalog();
+  private readonly reader: PoolReader;
+  private readonly searchReader: PoolReader;
+
+  constructor(options: PgOptions) {
+    const warn = options.warn ?? (() => undefined);
+    const size = options.poolSize ?? 10;
+    this.primary = pool(options.url, size, warn);
+    this.reader = new PoolReader(this.primary, this.catalog);
+    if (options.readUrl) {
+      this.replica = pool(options.readUrl, size, warn);
+      // The replica has its own catalogue version: its own copy.
+      this.searchReader = new PoolReader(this.replica, new PgCatalog());
+    } else {
+      this.searchReader = this.reader;
+    }
+  }
+
+  /** Run the schema migrations (safe when several nodes start at once). */
+  async ready(): Promise<void> {
+    const client = await this.reader.connect();
+    try {
+      await migrate(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  readCurrent(type: string, id: string) {
+    return this.reader.readCurrent(type, id);
+  }
+  readVersion(type: string, id: string, versionId: number) {
+    return this.reader.readVersion(type, id, versionId);
+  }
+  readMany(refs: { type: string; id: string }[]) {
+    return this.reader.readMany(refs);
+  }
+  history(query: HistoryQuery) {
+    return this.searchReader.history(query);
+  }
+  search(plan: SearchPlan) {
+    return this.searchReader.search(plan);
+  }
+  get workflow() {
+    return this.reader.workflow;
+  }
+
+  async transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.reader.connect();
+      const writer = new PgWriter(client, this.catalog);
+      try {
+        await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+        const value = await fn(writer);
+        await writer.beforeCommit();
+        await client.query('COMMIT');
+        return value;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        if (isRetryable(writer.failure ?? err) && attempt < MAX_ATTEMPTS) {
+          await new Promise((r) => setTimeout(r, Math.random() * 2 ** Math.min(attempt, 7)));
+          continue;
+        }
+        throw translate(err);
+      } finally {
+        client.release();
+      }
+    }
+  }
+
+  async reindex(type: string, extract: (json: string) => IndexEntries, batchSize = 500): Promise<number> {
+    const size = Math.max(1, Math.floor(batchSize));
+    let after = 0;
+    let total = 0;
+    for (;;) {
+      const { count, lastRid } = await this.transaction((tx) => (tx as PgWriter).reindexBatch(type, after, size, extract));
+      total += count;
+      if (count < size) return total;
+      after = lastRid;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.primary.end();
+    await this.replica?.end();
+  }
+}
