@@ -18,7 +18,7 @@ import { IndexRows } from './index-rows.js';
 import { migrate } from './schema.js';
 import { runSearch } from './search/run-search.js';
 import { ParamIds } from './param-ids.js';
-import { toStored, type VersionRow } from './version-rows.js';
+import { toStored, type VersionRow } from '../sql/version-rows.js';
 import { SqliteWorkflowReader, SqliteWorkflowWriter } from './workflow-rows.js';
 
 const SELECT_VERSION = `SELECT r.type, r.id, v.version, v.last_updated, v.method, v.content

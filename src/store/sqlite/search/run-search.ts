@@ -1,15 +1,13 @@
-// Entry point of SQLite search: runSearch (one page of a SearchPlan) and compileSearch (its SQL).
+// Entry point of SQLite search: runSearch drives the shared search steps (store/sql/search/search-steps.ts)
+// synchronously, inside one read transaction, with SQLite's catalogue (sqlite-catalog.ts).
 
 import type { Database, Transaction } from 'better-sqlite3';
 import type { SearchPage, SearchPlan } from '../../../search/plan.js';
+import { SQLITE_DIALECT } from '../../sql/search/backend.js';
+import { compileSearch as compileShared, searchSteps } from '../../sql/search/search-steps.js';
 import type { ParamIds } from '../param-ids.js';
-import { Compiler } from './compiler.js';
-import { decodeCursor, encodeCursor, encodeRaw, rowCursor, type Cursor, type KeyRow } from './cursor.js';
-import { exists, maxSeq, pageQuery, rowMatches, source, watermarkFilter } from './paging.js';
-import type { FilterMode } from './selectivity.js';
-import { sortSignature, type KeyExpr } from './sort-keys.js';
+import { SqliteCatalog } from './sqlite-catalog.js';
 import { cached } from './statement-cache.js';
-import { toStored, type VersionRow } from '../version-rows.js';
 
 /**
  * Compiles a SearchPlan to SQL over the index tables (schema.ts) and runs it.
@@ -69,100 +67,17 @@ export function runSearch(db: Database, params: ParamIds, plan: SearchPlan): Sea
 const readTransactions = new WeakMap<Database, Transaction<typeof search>>();
 
 function search(db: Database, params: ParamIds, plan: SearchPlan): SearchPage {
-  const c = new Compiler(db, params);
-  const keys = c.sortKeys('r', plan.types, plan.sort);
-  const where = c.resourceFilter('r', plan.types, plan.where, pageMode(plan, keys));
-  const rowWhere = c.resourceFilter('r', plan.types, plan.where, { kind: 'row' });
-  const signature = sortSignature(plan.sort);
-  const page: SearchPage = { versions: [] };
-
-  let cursor: Cursor | undefined;
-  let backward = false;
-  if (plan.page) {
-    backward = 'before' in plan.page;
-    cursor = decodeCursor('before' in plan.page ? plan.page.before : plan.page.after, signature, keys);
+  const steps = searchSteps(new SqliteCatalog(db, params), SQLITE_DIALECT, plan);
+  let next = steps.next();
+  while (!next.done) {
+    const step = next.value;
+    const stmt = cached(db, step.sql);
+    next = steps.next(step.first ? stmt.get(...step.args) : stmt.all(...step.args));
   }
-  // The walk's watermark: on the first page, the last version sequence number before the page is
-  // read (read first, so every write at or below it is visible to the page query); later pages
-  // inherit it from their cursor. Only orders with mutable keys need it (see keysetFilter).
-  const mutable = keys.some((k) => k.mutable);
-  const watermark = mutable ? (cursor ? cursor.w : maxSeq(db)) : undefined;
-  const src = source(where, keys, watermarkFilter(cursor ? watermark : undefined), rowWhere);
-
-  if (plan.count > 0) {
-    const q = pageQuery(src, cursor, backward, plan.count + 1, plan.offset);
-    const rows = cached(db, q.sql).all(...q.args) as (KeyRow & VersionRow)[];
-    const more = rows.length > plan.count;
-    if (more) rows.length = plan.count;
-    if (backward) rows.reverse();
-    for (const row of rows) page.versions.push(toStored(row));
-    const make = (row: KeyRow): string => encodeCursor(signature, keys, row, watermark, false);
-    if (rows.length > 0) {
-      const first = rows[0];
-      const last = rows[rows.length - 1];
-      // Rows beyond the page in the direction read: known from the extra row. In the other
-      // direction: none on a first page; otherwise a cheap existence probe.
-      // The cursor's own row, when it still matches unchanged, lies on the other side: an O(1) probe.
-      const cursorRow = cursor !== undefined && !cursor.i && rowMatches(db, src, cursor.r);
-      if (backward) {
-        if (more) page.previous = make(first);
-        if (cursorRow || exists(db, src, rowCursor(keys, last), 'after')) page.next = make(last);
-      } else {
-        if (more) page.next = make(last);
-        if ((cursor || plan.offset > 0) && (cursorRow || exists(db, src, rowCursor(keys, first), 'before'))) page.previous = make(first);
-      }
-    } else if (cursor) {
-      // An empty page (its rows went away since the cursor was made): link back to the rows on the
-      // other side of the cursor, the cursor's own row included.
-      const flipped: Cursor = { ...cursor, s: signature, i: 1 };
-      if (backward) {
-        if (exists(db, src, flipped, 'after')) page.next = encodeRaw(flipped);
-      } else if (exists(db, src, flipped, 'before')) {
-        page.previous = encodeRaw(flipped);
-      }
-    }
-  }
-  if (plan.total !== 'none') {
-    if (plan.count > 0 && !cursor && plan.offset === 0 && page.next === undefined) {
-      page.total = page.versions.length; // the whole result fits on the first page
-    } else {
-      const all = c.resourceFilter('r', plan.types, plan.where, { kind: 'all' });
-      const sql = `SELECT count(*) AS n FROM resources r WHERE ${all.sql}`;
-      page.total = (cached(db, sql).get(...all.args) as { n: number }).n;
-    }
-  }
-  return page;
+  return next.value;
 }
 
 /** The SQL (and arguments) of a plan's first-page query (rids in order) and count query; for tests and EXPLAIN. */
-export function compileSearch(
-  db: Database,
-  params: ParamIds,
-  plan: SearchPlan,
-): { page: { sql: string; args: unknown[] }; count: { sql: string; args: unknown[] } } {
-  const c = new Compiler(db, params);
-  const keys = c.sortKeys('r', plan.types, plan.sort);
-  const where = c.resourceFilter('r', plan.types, plan.where, pageMode(plan, keys));
-  const rowWhere = c.resourceFilter('r', plan.types, plan.where, { kind: 'row' });
-  const all = c.resourceFilter('r', plan.types, plan.where, { kind: 'all' });
-  let cursor: Cursor | undefined;
-  let backward = false;
-  if (plan.page) {
-    backward = 'before' in plan.page;
-    cursor = decodeCursor('before' in plan.page ? plan.page.before : plan.page.after, sortSignature(plan.sort), keys);
-  }
-  return {
-    page: pageQuery(source(where, keys, watermarkFilter(cursor?.w), rowWhere), cursor, backward, plan.count + 1, plan.offset),
-    count: { sql: `SELECT count(*) AS n FROM resources r WHERE ${all.sql}`, args: all.args },
-  };
-}
-
-/**
- * How the page query finds its rows: from the most selective condition, or (an order read straight
- * off an index, with one broad condition) by walking the order and checking each row, which stops
- * after the page's rows. Orders by parameter keys read all matches anyway.
- */
-function pageMode(plan: SearchPlan, keys: KeyExpr[]): FilterMode {
-  if (keys.some((k) => k.correlated)) return { kind: 'all' };
-  return { kind: 'page', rows: plan.count + 1 + plan.offset };
+export function compileSearch(db: Database, params: ParamIds, plan: SearchPlan) {
+  return compileShared(new SqliteCatalog(db, params), SQLITE_DIALECT, plan);
 }

@@ -1,16 +1,14 @@
 // Keyset paging queries: the rows paged over (Source), the cursor and watermark conditions, the page
-// query itself and the existence probes for next/previous links.
+// query itself and the existence probes for next/previous links, as SqlSteps the backend runs.
 
-import type { Database } from 'better-sqlite3';
+import type { SqlDialect, SqlStep } from './backend.js';
 import type { Cursor } from './cursor.js';
 import type { KeyExpr, KeyValue } from './sort-keys.js';
 import { and, FALSE, or, TRUE, type Frag } from './sql-fragments.js';
-import { cached } from './statement-cache.js';
 import { VERSION_COLUMNS } from '../version-rows.js';
 
-export function maxSeq(db: Database): number {
-  return (cached(db, 'SELECT coalesce(max(seq), 0) AS m FROM versions').get() as { m: number }).m;
-}
+/** The last version sequence number (row `m`). */
+export const MAX_SEQ: SqlStep = { sql: 'SELECT coalesce(max(seq), 0) AS m FROM versions', args: [], first: true };
 
 /**
  * Rows strictly after (or before) the cursor's position in the order `keys, rid` (or with the
@@ -112,7 +110,14 @@ export function source(where: Frag, keys: KeyExpr[], wm: Frag, rowWhere: Frag, i
  * search page query 32 µs with `LIMIT ?`, 8.7 µs with `LIMIT 21`). Page sizes are few, so the
  * statement cache still holds them.
  */
-export function pageQuery(src: Source, cursor: Cursor | undefined, backward: boolean, limit: number, offset: number): { sql: string; args: unknown[] } {
+export function pageQuery(
+  dialect: SqlDialect,
+  src: Source,
+  cursor: Cursor | undefined,
+  backward: boolean,
+  limit: number,
+  offset: number,
+): { sql: string; args: unknown[] } {
   if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`invalid page limit ${limit}`);
   const bound = cursor ? keysetFilter(src.keys, cursor, backward ? 'before' : 'after', src.rid) : TRUE;
   const order = src.keys
@@ -125,32 +130,32 @@ export function pageQuery(src: Source, cursor: Cursor | undefined, backward: boo
     .join('');
   const filter = and([src.where, bound]);
   // A materialised source (alias m) joins its resources row; the inline one already reads it (r).
-  const rows = src.from === 'resources r' ? 'resources r' : `${src.from} CROSS JOIN resources r ON r.rid = ${src.rid}`;
+  const rows = src.from === 'resources r' ? 'resources r' : `${src.from} ${dialect.fixedJoin} resources r ON r.rid = ${src.rid}`;
   return {
     sql:
       `${src.prefix}SELECT ${src.rid} AS rid${src.select}, ${VERSION_COLUMNS} ` +
-      `FROM ${rows} CROSS JOIN versions v ON v.rid = r.rid AND v.version = r.version WHERE ${filter.sql} ` +
+      `FROM ${rows} ${dialect.fixedJoin} versions v ON v.rid = r.rid AND v.version = r.version WHERE ${filter.sql} ` +
       `ORDER BY ${order}${src.rid}${backward ? ' DESC' : ''} LIMIT ${limit} OFFSET ?`,
     args: [...src.args, ...filter.args, offset],
   };
 }
 
-/** Whether the row `rid` is (still) among the rows paged over. */
-export function rowMatches(db: Database, page: Source, rid: number): boolean {
+/** The query that finds a row when `rid` is (still) among the rows paged over; undefined: it cannot be. */
+export function rowMatches(page: Source, rid: number): SqlStep | undefined {
   const src = page.inline;
   const filter = and([{ sql: `${src.rid} = ?`, args: [rid] }, src.row]);
-  if (filter === FALSE) return false;
-  return cached(db, `SELECT 1 AS x FROM ${src.from} WHERE ${filter.sql}`).get(...filter.args) !== undefined;
+  if (filter === FALSE) return undefined;
+  return { sql: `SELECT 1 AS x FROM ${src.from} WHERE ${filter.sql}`, args: filter.args, first: true };
 }
 
 /**
- * Whether any row lies beyond position `c` on `side`. Keys stay inline (not materialised): the
+ * The query that finds a row beyond position `c` on `side` (undefined: none can be). Keys stay inline (not materialised): the
  * probe stops at the first row found, usually at once.
  */
-export function exists(db: Database, page: Source, c: Cursor, side: 'after' | 'before'): boolean {
+export function exists(page: Source, c: Cursor, side: 'after' | 'before'): SqlStep | undefined {
   const src = page.inline;
   const filter = and([src.where, keysetFilter(src.keys, c, side, src.rid)]);
-  if (filter === FALSE) return false;
+  if (filter === FALSE) return undefined;
   const args = src.prefix ? [...src.args, ...filter.args] : filter.args;
-  return cached(db, `${src.prefix}SELECT 1 AS x FROM ${src.from} WHERE ${filter.sql} LIMIT 1`).get(...args) !== undefined;
+  return { sql: `${src.prefix}SELECT 1 AS x FROM ${src.from} WHERE ${filter.sql} LIMIT 1`, args, first: true };
 }

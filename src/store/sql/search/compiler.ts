@@ -3,7 +3,7 @@
 
 import type { Condition, IndexTable, SortKey } from '../../../search/plan.js';
 import { ConditionCompiler } from './conditions.js';
-import { CAP, drives, probe, TYPE_COUNT_TTL, type Candidate, type FilterMode } from './selectivity.js';
+import { CAP, drives, TYPE_COUNT_TTL, type Candidate, type FilterMode } from './selectivity.js';
 import { sortColumn, type KeyExpr } from './sort-keys.js';
 import { and, marks, TRUE, type Frag } from './sql-fragments.js';
 
@@ -39,9 +39,9 @@ export class Compiler extends ConditionCompiler {
         if (mode.kind === 'page' && candidates.length === 1 && this.walks(types, est(driver), mode.rows)) driver = undefined;
       }
     }
-    // With a driving index condition, a unary `+` keeps SQLite from scanning the type index instead.
+    // With a driving index condition, SQLite must not scan the type index instead (dialect.noIndex).
     // With `_id` (the (type, id) index) or no driver, the type index is best.
-    parts.push(typeFilter(driver || mode.kind === 'row' ? `+${alias}.type` : `${alias}.type`));
+    parts.push(typeFilter(driver || mode.kind === 'row' ? this.dialect.noIndex(`${alias}.type`) : `${alias}.type`));
     if (driver) parts.push(driver.frag(alias));
     for (const c of conditions) {
       if (driver?.conditions.includes(c)) continue;
@@ -58,12 +58,13 @@ export class Compiler extends ConditionCompiler {
   private walks(types: string[], est: number, rows: number): boolean {
     if (types.length !== 1 || est < 64) return false;
     const n = this.typeCount(types[0]);
-    return est * est > 2 * rows * n;
+    // A backend without probes (PostgreSQL) plans the walk itself.
+    return n !== undefined && est * est > 2 * rows * n;
   }
 
-  /** Live resources of `type` (cached for a while: an estimate). */
-  private typeCount(type: string): number {
-    return probe(this.db, 'SELECT count(*) AS n FROM resources WHERE type = ? AND deleted = 0', [type], TYPE_COUNT_TTL);
+  /** Live resources of `type` (cached for a while: an estimate); undefined when the backend does not probe. */
+  private typeCount(type: string): number | undefined {
+    return this.catalog.probe('SELECT count(*) AS n FROM resources WHERE type = ? AND deleted = 0', [type], TYPE_COUNT_TTL);
   }
 
   /** The conditions that can drive a search (positive index conditions), with their estimates. */
@@ -93,7 +94,7 @@ export class Compiler extends ConditionCompiler {
           frag: (alias) => this.dateDriver(alias, pids, ranges, stats).frag,
           estimate: () => {
             const d = this.dateDriver('r', pids, ranges, stats);
-            return d.probe ? probe(this.db, d.probe.sql, d.probe.args) : CAP;
+            return d.probe ? (this.catalog.probe(d.probe.sql, d.probe.args) ?? CAP) : CAP;
           },
         });
       }
@@ -118,7 +119,7 @@ export class Compiler extends ConditionCompiler {
         if (c.kind === 'string' && c.any.some((m) => m.mode === 'contains')) return CAP;
         if ((c.kind === 'number' || c.kind === 'quantity') && c.any.some((m) => m.prefix === 'ne')) return CAP;
         const q = this.indexList(types, code, table, this.alternatives(c));
-        return q ? probe(this.db, `SELECT count(*) AS n FROM (${q.sql} LIMIT ${CAP})`, q.args) : 0;
+        return q ? (this.catalog.probe(`SELECT count(*) AS n FROM (${q.sql} LIMIT ${CAP}) AS capped`, q.args) ?? CAP) : 0;
       }
       case 'composite':
         return CAP / 2;
@@ -166,7 +167,7 @@ export class Compiler extends ConditionCompiler {
       const col = sortColumn(k.table, descending);
       // `+pid`: look the resource's rows up by the (rid, pid, value) index (index-only), never by
       // the (pid, value) index, whose min/max shortcut would scan all rows of the parameter.
-      const pidF = this.pidFrag(pids, '+pid');
+      const pidF = this.pidFrag(pids, this.dialect.noIndex('pid'));
       const sql = `(SELECT ${descending ? 'max' : 'min'}(${col}) FROM idx_${k.table} WHERE rid = ${alias}.rid AND ${pidF.sql})`;
       out.push({ sql, args: pidF.args, descending, nullable: true, numeric, mutable: true, correlated: true });
     }

@@ -68,7 +68,7 @@ export abstract class ConditionCompiler extends DateCompiler {
         const t = this.alias();
         const x = this.alias();
         const target = this.resourceFilter(t, c.targetTypes, c.where, { kind: 'row' });
-        const pidF = this.pidFrag(pids, `+${x}.pid`);
+        const pidF = this.pidFrag(pids, this.dialect.noIndex(`${x}.pid`));
         return {
           sql:
             `EXISTS (SELECT 1 FROM idx_reference ${x} CROSS JOIN resources ${t} WHERE ${x}.rid = ${alias}.rid AND ${pidF.sql} ` +
@@ -208,7 +208,7 @@ export abstract class ConditionCompiler extends DateCompiler {
     const x = this.alias();
     const t = this.alias();
     const source = this.resourceFilter(s, [sourceType], where);
-    const pidF = this.pidFrag(pids, `+${x}.pid`);
+    const pidF = this.pidFrag(pids, this.dialect.noIndex(`${x}.pid`));
     return {
       sql:
         `${alias}.rid IN (SELECT ${t}.rid FROM resources ${s} CROSS JOIN idx_reference ${x} CROSS JOIN resources ${t} ` +

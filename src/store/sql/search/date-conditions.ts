@@ -6,7 +6,6 @@ import type { DateRange } from '../../../search/plan.js';
 import { CompilerBase } from './compiler-base.js';
 import { CAP } from './selectivity.js';
 import { and, FALSE, or, type Frag } from './sql-fragments.js';
-import { cached } from './statement-cache.js';
 
 const DAY = 86_400_000;
 
@@ -52,14 +51,12 @@ export abstract class DateCompiler extends CompilerBase {
   protected dateStats(pids: number[]): DateStats {
     const out: DateStats = { maxRows: 0, minSpan: 0, maxSpan: 0, open: false };
     for (const pid of pids) {
-      const row = cached(this.db, 'SELECT max_rows, min_span, max_span, open FROM date_stats WHERE pid = ?').get(pid) as
-        | { max_rows: number; min_span: number; max_span: number; open: number }
-        | undefined;
+      const row = this.catalog.dateStats(pid);
       if (!row) continue;
-      out.maxRows = Math.max(out.maxRows, row.max_rows);
-      out.minSpan = Math.min(out.minSpan, row.min_span);
-      out.maxSpan = Math.max(out.maxSpan, row.max_span);
-      out.open ||= row.open !== 0;
+      out.maxRows = Math.max(out.maxRows, row.maxRows);
+      out.minSpan = Math.min(out.minSpan, row.minSpan);
+      out.maxSpan = Math.max(out.maxSpan, row.maxSpan);
+      out.open ||= row.open;
     }
     return out;
   }

@@ -1,18 +1,16 @@
-// The compiler's shared state and lookups: database, parameter ids, the clock of the compile, table
-// aliases, and the pids of a parameter code (Compiler is built in layers: base, dates, conditions, driver).
+// The compiler's shared state and lookups: the backend's catalogue and dialect, the clock of the compile,
+// table aliases, and the pids of a parameter code (Compiler is built in layers: base, dates, conditions, driver).
 
-import type { Database } from 'better-sqlite3';
-import type { ParamIds } from '../param-ids.js';
+import type { SearchCatalog, SqlDialect } from './backend.js';
 import { marks, type Frag } from './sql-fragments.js';
-import { cached } from './statement-cache.js';
 
 export abstract class CompilerBase {
   private aliasCounter = 0;
   protected readonly now = Date.now();
 
   constructor(
-    protected readonly db: Database,
-    private readonly params: ParamIds,
+    protected readonly catalog: SearchCatalog,
+    protected readonly dialect: SqlDialect,
   ) {}
 
   protected alias(): string {
@@ -23,14 +21,14 @@ export abstract class CompilerBase {
   protected pids(types: string[], code: string): number[] {
     if (types.length === 0 || types.length > 4) {
       // All types, or many (system search): one query instead of a lookup per type.
-      const rows = cached(this.db, 'SELECT pid, type FROM search_param WHERE code = ?').all(code) as { pid: number; type: string }[];
+      const rows = this.catalog.pidsOfCode(code);
       if (types.length === 0) return rows.map((r) => r.pid);
       const wanted = new Set(types);
       return rows.filter((r) => wanted.has(r.type)).map((r) => r.pid);
     }
     const out: number[] = [];
     for (const t of types) {
-      const pid = this.params.lookup(this.db, t, code);
+      const pid = this.catalog.pid(t, code);
       if (pid !== undefined) out.push(pid);
     }
     return out;

@@ -5,8 +5,9 @@ export interface Frag {
   args: unknown[];
 }
 
-export const TRUE: Frag = { sql: '1', args: [] };
-export const FALSE: Frag = { sql: '0', args: [] };
+// Keywords, not 1 / 0: PostgreSQL wants a boolean in WHERE.
+export const TRUE: Frag = { sql: 'TRUE', args: [] };
+export const FALSE: Frag = { sql: 'FALSE', args: [] };
 
 /** A comparison on one index table's columns, on other column names (the per-type frags name only columns). */
 export function renamed(f: Frag, columns: Record<string, string>): Frag {
