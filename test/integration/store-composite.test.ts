@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FhirError } from '../../src/fhir/errors.js';
 import { extractIndex } from '../../src/search/extract.js';
 import { buildSearchPlan } from '../../src/search/parse.js';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/types.js';
 import { openTempStore, planFor, searchIds, type TempStore } from '../support/store.js';
 
 /** Composite search parameters: all parts must hold on the SAME element. */
@@ -61,7 +61,7 @@ const fixtures: Resource[] = [
   },
 ];
 
-let store: SqliteStore;
+let store: Store;
 let temp: TempStore;
 
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractIndex } from '../../src/search/extract.js';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/types.js';
 import { openTempStore, searchIds, type TempStore } from '../support/store.js';
 
 /**
@@ -9,7 +9,7 @@ import { openTempStore, searchIds, type TempStore } from '../support/store.js';
  * resource) and the choice of a driving condition must not change any result.
  */
 
-let store: SqliteStore;
+let store: Store;
 let temp: TempStore;
 
 const resources: Resource[] = [

@@ -3,7 +3,7 @@ import DatabaseConstructor from 'better-sqlite3';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractIndex } from '../../src/search/extract.js';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/types.js';
 import { openTempStore, searchIds, type TempStore } from '../support/store.js';
 
 /*
@@ -12,7 +12,7 @@ import { openTempStore, searchIds, type TempStore } from '../support/store.js';
  * follow the new version: the same value twice, a value moved, a parameter gone, a delete.
  */
 
-let store: SqliteStore;
+let store: Store;
 let temp: TempStore;
 let dataDir: string;
 

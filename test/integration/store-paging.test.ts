@@ -7,7 +7,9 @@ import { FhirError } from '../../src/fhir/errors.js';
 import { extractIndex } from '../../src/search/extract.js';
 import { buildSearchPlan } from '../../src/search/parse.js';
 import type { SearchPage } from '../../src/search/plan.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/types.js';
+import { dropDatabaseFor } from '../support/pg-databases.js';
+import { openStoreIn } from '../support/store.js';
 
 /**
  * Keyset paging on the real store: walking `next` cursors while resources are created, updated and
@@ -16,7 +18,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
  */
 
 let dataDir: string;
-let store: SqliteStore;
+let store: Store;
 /** Current version per id (0 = never written); deleted ids are tracked separately. */
 const versions = new Map<string, number>();
 const deleted = new Set<string>();
@@ -89,7 +91,7 @@ let nextId = 0;
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forlob-paging-'));
-  store = new SqliteStore({ dataDir });
+  store = await openStoreIn(dataDir);
   for (let i = 0; i < 80; i++) await put(patient(`p${nextId++}`), i % 3 !== 0);
   // Other types must not leak into Patient pages.
   await put({ resourceType: 'Practitioner', id: 'gp1', name: [{ family: 'Jensen' }] } as Resource);
@@ -97,7 +99,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store?.close();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    await dropDatabaseFor(dataDir);
+  }
 });
 
 /** Random writes between page fetches; returns the ids written. */

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractIndex } from '../../src/search/extract.js';
 import { registerSearchParameter } from '../../src/search/params.js';
 import { buildSearchPlan } from '../../src/search/parse.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/types.js';
+import { dropDatabaseFor } from '../support/pg-databases.js';
+import { openStoreIn } from '../support/store.js';
 
 /**
  * Custom SearchParameters: registered with registerSearchParameter (params.ts), then existing resources are
@@ -17,7 +19,7 @@ const MAIDEN = 'http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenNam
 const MUNICIPALITIES = ['Aabenraa', 'København', 'Århus', 'Odense'];
 
 let dataDir: string;
-let store: SqliteStore;
+let store: Store;
 const versions = new Map<string, number>();
 
 async function put(r: Resource): Promise<void> {
@@ -49,7 +51,7 @@ async function ids(q: string): Promise<{ ids: string[]; unknown: string[] }> {
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forlob-reindex-'));
-  store = new SqliteStore({ dataDir });
+  store = await openStoreIn(dataDir);
   const batch: Resource[] = [];
   for (let i = 0; i < 1000; i++) batch.push(patient(i));
   await store.transaction(async (tx) => {
@@ -68,7 +70,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store?.close();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    await dropDatabaseFor(dataDir);
+  }
 });
 
 const municipality: SearchParameter = {

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FhirError } from '../../src/fhir/errors.js';
 import { extractIndex } from '../../src/search/extract.js';
 import { buildSearchPlan } from '../../src/search/parse.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/types.js';
+import { dropDatabaseFor } from '../support/pg-databases.js';
+import { openStoreIn } from '../support/store.js';
 
 const BASE = 'http://forlob.test/fhir';
 const CPR = 'urn:oid:1.2.208.176.1.2';
@@ -173,11 +175,11 @@ const fixtures: [Resource, string][] = [
 ];
 
 let dataDir: string;
-let store: SqliteStore;
+let store: Store;
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'forlob-search-'));
-  store = new SqliteStore({ dataDir });
+  store = await openStoreIn(dataDir);
   await store.transaction(async (tx) => {
     for (const [resource, lastUpdated] of fixtures) {
       const withMeta = { ...resource, meta: { ...resource.meta, versionId: '1', lastUpdated } } as Resource;
@@ -212,7 +214,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store?.close();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    await dropDatabaseFor(dataDir);
+  }
 });
 
 function query(q: string): Record<string, string[]> {

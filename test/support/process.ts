@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { databaseFor, testPgUrl } from './pg-databases.js';
 
 export const MAIN = path.resolve('dist/src/main.js');
 
@@ -27,10 +28,12 @@ export interface ServerProcess {
 
 /** Start the built server (`npm run build` first) as a child process and wait for /healthz. */
 export async function spawnServer(dataDir: string, port: number, env: Record<string, string> = {}): Promise<ServerProcess> {
+  // With TEST_PG_URL the process runs on PostgreSQL, in the database of its data directory.
+  const pgEnv = testPgUrl && !env.DATABASE_URL ? { DATABASE_URL: await databaseFor(dataDir) } : {};
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
   const started = Date.now();
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...pgEnv, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const root = `http://127.0.0.1:${port}`;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { databaseFor, dropDatabaseFor, testPgUrl } from './pg-databases.js';
 
 export interface TestServer {
   /** The FHIR base, e.g. http://127.0.0.1:34567/fhir */
@@ -21,7 +22,9 @@ export interface TestServer {
  */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'forlob-test-'));
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SEED: 'none', ...env, DATA_DIR: dataDir });
+  // With TEST_PG_URL the same server runs on PostgreSQL: a database per data directory.
+  const pgEnv = testPgUrl && !env.DATABASE_URL ? { DATABASE_URL: await databaseFor(dataDir) } : {};
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SEED: 'none', ...env, ...pgEnv, DATA_DIR: dataDir });
   const server = await startServer(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   return {
     base: `${server.url}/fhir`,
@@ -30,7 +33,10 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     server,
     async close() {
       await server.close();
-      if (!env.DATA_DIR) fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!env.DATA_DIR) {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+        await dropDatabaseFor(dataDir);
+      }
     },
   };
 }

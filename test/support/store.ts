@@ -5,17 +5,28 @@ import type { Resource } from '@medplum/fhirtypes';
 import { parseQuery } from '../../src/fhir/route.js';
 import { extractIndex } from '../../src/search/extract.js';
 import { buildSearchPlan, type BuiltSearch } from '../../src/search/parse.js';
+import { PgStore } from '../../src/store/postgres/pg-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/types.js';
+import { databaseFor, dropDatabaseFor, testPgUrl } from './pg-databases.js';
 
 export interface TempStore {
-  store: SqliteStore;
+  store: Store;
   close(): Promise<void>;
 }
 
-/** A real SqliteStore over a fresh temporary directory, holding `resources` as version 1. */
+/** The store under test over `dataDir`: SQLite there, or (with TEST_PG_URL) PostgreSQL in a database of its own. */
+export async function openStoreIn(dataDir: string): Promise<Store> {
+  if (!testPgUrl) return new SqliteStore({ dataDir });
+  const store = new PgStore({ url: await databaseFor(dataDir) });
+  await store.ready();
+  return store;
+}
+
+/** A real store (see openStoreIn) over a fresh temporary directory, holding `resources` as version 1. */
 export async function openTempStore(prefix: string, resources: Resource[]): Promise<TempStore> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `forlob-${prefix}-`));
-  const store = new SqliteStore({ dataDir });
+  const store = await openStoreIn(dataDir);
   await store.transaction(async (tx) => {
     for (const r of resources) {
       await tx.write({
@@ -34,6 +45,7 @@ export async function openTempStore(prefix: string, resources: Resource[]): Prom
     async close() {
       await store.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
+      await dropDatabaseFor(dataDir);
     },
   };
 }
@@ -44,6 +56,6 @@ export function planFor(type: string, q: string, count = 100): BuiltSearch {
 }
 
 /** The sorted ids a search over the store returns. */
-export async function searchIds(store: SqliteStore, type: string, q: string): Promise<string[]> {
+export async function searchIds(store: Store, type: string, q: string): Promise<string[]> {
   return (await store.search(planFor(type, q).plan)).versions.map((v) => v.id).sort();
 }

@@ -10,18 +10,22 @@ export interface SqlDialect {
   noIndex(column: string): string;
   /** A join that keeps the written loop order, always followed by ON (SQLite: CROSS JOIN; PostgreSQL: JOIN). */
   readonly fixedJoin: string;
+  /** The clause after a table alias that makes the planner use `index` (SQLite: INDEXED BY; PostgreSQL: none). */
+  indexedBy(index: string): string;
 }
 
 export const SQLITE_DIALECT: SqlDialect = {
   name: 'sqlite',
   noIndex: (column) => `+${column}`,
   fixedJoin: 'CROSS JOIN',
+  indexedBy: (index) => ` INDEXED BY ${index}`,
 };
 
 export const POSTGRES_DIALECT: SqlDialect = {
   name: 'postgres',
   noIndex: (column) => column,
   fixedJoin: 'JOIN',
+  indexedBy: () => '',
 };
 
 /** The widest date statistics of one parameter (date_stats table). */

@@ -116,7 +116,7 @@ export abstract class ConditionCompiler extends DateCompiler {
     const match = alts === undefined ? pidF : and([pidF, or(alts)]);
     if (match === FALSE) return negate ? TRUE : FALSE;
     return {
-      sql: `${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM idx_${table} ${x} INDEXED BY idx_${table}_rid WHERE ${x}.rid = ${alias}.rid AND ${match.sql})`,
+      sql: `${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM idx_${table} ${x}${this.dialect.indexedBy(`idx_${table}_rid`)} WHERE ${x}.rid = ${alias}.rid AND ${match.sql})`,
       args: match.args,
     };
   }
