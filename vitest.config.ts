@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Needs two server processes on one PostgreSQL database: the PostgreSQL run only (vitest.pg.config.ts).
-    exclude: ['test/integration/pg-multinode.test.ts', 'node_modules/**'],
+    // pg-*: about PostgreSQL itself (several nodes on one database, the database going away): the PostgreSQL run only.
+    exclude: ['test/integration/pg-*.test.ts', 'node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
