@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { processMemory } from './machine.js';
 import { spawnNode, stopChild, type Spawned } from './spawn.js';
 
@@ -43,9 +44,11 @@ export class BenchServer {
   /** Start the server; resolves with the start-up time (spawn until /healthz answers 200), in ms. */
   async start(env: Record<string, string> = {}): Promise<number> {
     if (this.proc) throw new Error('already started');
+    // BENCH_PG_URL (an admin URL): the server runs on PostgreSQL, in a database of this data directory's own.
+    const pgEnv: Record<string, string> = BENCH_PG_URL ? { DATABASE_URL: await benchDatabase(this.dataDir, 'create') } : {};
     this.proc = await spawnNode(path.join(this.build.dir, 'dist/src/main.js'), {
       cwd: this.build.dir,
-      env: { DATA_DIR: this.dataDir, LOG_LEVEL: 'warn', ...env },
+      env: { DATA_DIR: this.dataDir, LOG_LEVEL: 'warn', ...pgEnv, ...env },
       readyPath: '/healthz',
     });
     return this.proc.startupMs;
@@ -87,5 +90,24 @@ export class BenchServer {
   remove(): void {
     if (!this.owned) return;
     fs.rmSync(this.dataDir, { recursive: true, force: true });
+    if (BENCH_PG_URL) void benchDatabase(this.dataDir, 'drop').catch(() => undefined);
   }
+}
+
+const BENCH_PG_URL = process.env.BENCH_PG_URL || undefined;
+
+/** The PostgreSQL database of a bench data directory: created empty once per run (`create`), or dropped. */
+async function benchDatabase(dataDir: string, action: 'create' | 'drop'): Promise<string> {
+  const name = `forlob_bench_${path.basename(dataDir).replace(/[^a-zA-Z0-9]/g, '_').toLowerCase()}`;
+  const admin = new pg.Client({ connectionString: BENCH_PG_URL });
+  await admin.connect();
+  try {
+    if (action === 'drop') await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    else if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(BENCH_PG_URL!);
+  url.pathname = `/${name}`;
+  return url.toString();
 }

@@ -22,6 +22,14 @@ export interface PgOptions {
 
 /** Attempts of a transaction that keeps failing to serialize before the failure is reported. */
 const MAX_ATTEMPTS = 12;
+/**
+ * From this attempt on, a transaction runs alone: every write transaction holds the advisory lock
+ * WRITE_LOCK shared, a retrying one takes it exclusively (waiting for those in flight, holding back new
+ * ones), so it cannot conflict again. Large transactions (a 300-entry Bundle) would otherwise keep
+ * failing against each other: their predicate locks grow coarse and every concurrent insert collides.
+ */
+const EXCLUSIVE_FROM_ATTEMPT = 3;
+const WRITE_LOCK = 0x466f7277; // "Forw"
 /** How long to wait for a free connection or a new one before the database counts as unavailable. */
 const CONNECT_TIMEOUT_MS = 5000;
 
@@ -151,7 +159,9 @@ export class PgStore implements Store {
       const client = await this.reader.connect();
       const writer = new PgWriter(client, this.catalog);
       try {
-        await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+        // One round trip (simple protocol, no parameters): begin and take the write lock.
+        const lock = attempt >= EXCLUSIVE_FROM_ATTEMPT ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared';
+        await client.query(`BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT ${lock}(${WRITE_LOCK})`);
         const value = await fn(writer);
         await writer.beforeCommit();
         await client.query('COMMIT');
