@@ -41,10 +41,13 @@ export async function processBundle(ctx: FhirContext, req: FhirRequest): Promise
   return bundle!.type === 'transaction' ? transaction(ctx, entries, prefer) : batch(ctx, entries, prefer);
 }
 
-async function transaction(ctx: FhirContext, entries: Entry[], prefer: string | undefined): Promise<FhirResponse> {
-  const responses: BundleEntry[] = new Array(entries.length);
+async function transaction(ctx: FhirContext, given: Entry[], prefer: string | undefined): Promise<FhirResponse> {
+  const responses: BundleEntry[] = new Array(given.length);
   // One store transaction for the whole Bundle: every entry sees the earlier entries' writes.
   await inTransaction(ctx, async (txCtx) => {
+    // The store may run this again (PostgreSQL retries a serialization failure): each attempt works on
+    // its own copy, since assigning ids and rewriting references change the entries.
+    const entries = given.map((e) => ({ ...e, resource: e.resource && (structuredClone(e.resource) as Resource) }));
     const ordered = [...entries].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
     const deletes = ordered.filter((e) => e.method === 'DELETE');
     for (const e of deletes) responses[e.index] = await run(txCtx, e, prefer, true);
