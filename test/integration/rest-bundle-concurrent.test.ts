@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fhirFetch, startTestServer, type TestServer } from '../support/server.js';
+
+/*
+ * Transaction Bundles posted at the same time: each must come out whole and self-consistent. On
+ * PostgreSQL concurrent Bundles conflict and are run again (serialization failures); an attempt must
+ * not inherit ids or rewritten references from a failed one.
+ */
+
+let srv: TestServer;
+beforeAll(async () => {
+  srv = await startTestServer();
+});
+afterAll(async () => {
+  await srv?.close();
+});
+
+/** The id in a Location such as http://…/fhir/Patient/<id>/_history/1. */
+const idOf = (location: string) => /\/(?:Patient|Observation)\/([^/]+)/.exec(location)![1];
+
+function bundle(n: number, observations: number) {
+  const patient = `urn:uuid:00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  return {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: [
+      { fullUrl: patient, resource: { resourceType: 'Patient', name: [{ family: `Concurrent${n}` }] }, request: { method: 'POST', url: 'Patient' } },
+      ...Array.from({ length: observations }, (_, i) => ({
+        resource: {
+          resourceType: 'Observation',
+          status: 'final',
+          code: { coding: [{ system: 'http://loinc.org', code: '4548-4' }] },
+          subject: { reference: patient },
+          valueQuantity: { value: 40 + i, unit: 'mmol/mol' },
+        },
+        request: { method: 'POST', url: 'Observation' },
+      })),
+    ],
+  };
+}
+
+describe('concurrent transaction Bundles', () => {
+  it('eight Bundles at once: every one commits whole, its Observations pointing at its own Patient', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, (_, n) => fhirFetch(`${srv.base}`, { method: 'POST', body: bundle(n, 30) })));
+    for (const [n, res] of results.entries()) {
+      expect(res.status, res.text).toBe(200);
+      const patientId = idOf(res.body.entry[0].response.location);
+      const patient = await fhirFetch(`${srv.base}/Patient/${patientId}`);
+      expect(patient.body.name[0].family).toBe(`Concurrent${n}`);
+      const obs = await fhirFetch(`${srv.base}/Observation?subject=Patient/${patientId}&_count=100`);
+      expect(obs.body.total).toBe(30);
+      const ids = res.body.entry.slice(1).map((e: any) => idOf(e.response.location));
+      expect(obs.body.entry.map((e: any) => e.resource.id).sort()).toEqual(ids.sort());
+    }
+  });
+});
