@@ -1,4 +1,6 @@
 import type { SearchPage, SearchPlan } from '../../search/plan.js';
+import { historyStatements } from '../sql/history-query.js';
+import { MAX_SEQ } from '../sql/search/paging.js';
 import { toStored, VERSION_COLUMNS, type VersionRow } from '../sql/version-rows.js';
 import type { HistoryPage, HistoryQuery, StoredVersion, StoreReader } from '../types.js';
 import type { PgCatalog } from './catalog.js';
@@ -52,32 +54,10 @@ export abstract class PgReader implements StoreReader {
   }
 
   async history(q: HistoryQuery): Promise<HistoryPage> {
-    const maxSeq = q.maxSeq ?? (await this.query<{ m: number }>('r_max_seq', 'SELECT coalesce(max(seq), 0) AS m FROM versions', [])).rows[0].m;
-    const where: string[] = ['v.seq <= ?'];
-    const args: unknown[] = [maxSeq];
-    if (q.type) {
-      where.push('r.type = ?');
-      args.push(q.type);
-    }
-    if (q.id) {
-      where.push('r.id = ?');
-      args.push(q.id);
-    }
-    if (q.since) {
-      where.push('v.last_updated >= ?');
-      args.push(q.since);
-    }
-    if (q.at) {
-      // See the SQLite store: current at some time in [start, end).
-      where.push(`v.last_updated < ? AND NOT EXISTS (SELECT 1 FROM versions n
-        WHERE n.rid = v.rid AND n.version = v.version + 1 AND n.last_updated <= ?)`);
-      args.push(q.at.end, q.at.start);
-    }
-    const filter = `WHERE ${where.join(' AND ')}`;
-    const count = numbered(`SELECT count(*) AS n FROM versions v JOIN resources r ON r.rid = v.rid ${filter}`);
-    const page = numbered(`${SELECT_VERSION} ${filter} ORDER BY v.last_updated DESC, v.seq DESC LIMIT ${Math.trunc(q.count)} OFFSET ?`);
-    const total = (await this.query<{ n: number }>('', count, args)).rows[0].n;
-    const rows = (await this.query<VersionRow>('', page, [...args, q.offset])).rows;
+    const maxSeq = q.maxSeq ?? (await this.query<{ m: number }>('r_max_seq', MAX_SEQ.sql, [])).rows[0].m;
+    const { count, page } = historyStatements(q, maxSeq);
+    const total = (await this.query<{ n: number }>('', numbered(count.sql), count.args)).rows[0].n;
+    const rows = (await this.query<VersionRow>('', numbered(page.sql), page.args)).rows;
     return { versions: rows.map(toStored), total, maxSeq };
   }
 

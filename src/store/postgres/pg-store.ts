@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { IndexEntries } from '../../search/index-types.js';
 import type { SearchPage, SearchPlan } from '../../search/plan.js';
 import type { HistoryQuery, Store, StoreWriter } from '../types.js';
+import { reindexInBatches } from '../sql/reindex-batches.js';
 import { PgCatalog } from './catalog.js';
 import { isRetryable, translate } from './errors.js';
 import { PgReader } from './pg-reader.js';
@@ -179,16 +180,8 @@ export class PgStore implements Store {
     }
   }
 
-  async reindex(type: string, extract: (json: string) => IndexEntries, batchSize = 500): Promise<number> {
-    const size = Math.max(1, Math.floor(batchSize));
-    let after = 0;
-    let total = 0;
-    for (;;) {
-      const { count, lastRid } = await this.transaction((tx) => (tx as PgWriter).reindexBatch(type, after, size, extract));
-      total += count;
-      if (count < size) return total;
-      after = lastRid;
-    }
+  reindex(type: string, extract: (json: string) => IndexEntries, batchSize = 500): Promise<number> {
+    return reindexInBatches((after, size) => this.transaction((tx) => (tx as PgWriter).reindexBatch(type, after, size, extract)), batchSize);
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,9 @@ import { IndexRows } from './index-rows.js';
 import { migrate } from './schema.js';
 import { runSearch } from './search/run-search.js';
 import { ParamIds } from './param-ids.js';
+import { historyStatements } from '../sql/history-query.js';
+import { reindexInBatches } from '../sql/reindex-batches.js';
+import { MAX_SEQ } from '../sql/search/paging.js';
 import { toStored, type VersionRow } from '../sql/version-rows.js';
 import { SqliteWorkflowReader, SqliteWorkflowWriter } from './workflow-rows.js';
 
@@ -65,38 +68,10 @@ class SqliteReader implements StoreReader {
   }
 
   async history(q: HistoryQuery): Promise<HistoryPage> {
-    const maxSeq =
-      q.maxSeq ?? (this.db.prepare('SELECT coalesce(max(seq), 0) AS m FROM versions').get() as { m: number }).m;
-    const where: string[] = ['v.seq <= ?'];
-    const args: unknown[] = [maxSeq];
-    if (q.type) {
-      where.push('r.type = ?');
-      args.push(q.type);
-    }
-    if (q.id) {
-      where.push('r.id = ?');
-      args.push(q.id);
-    }
-    if (q.since) {
-      where.push('v.last_updated >= ?');
-      args.push(q.since);
-    }
-    if (q.at) {
-      // The version was current at some time in [start, end): it began before `end` and the next
-      // version (if any) began after `start`.
-      where.push(`v.last_updated < ? AND NOT EXISTS (SELECT 1 FROM versions n
-        WHERE n.rid = v.rid AND n.version = v.version + 1 AND n.last_updated <= ?)`);
-      args.push(q.at.end, q.at.start);
-    }
-    const filter = `WHERE ${where.join(' AND ')}`;
-    const total = (
-      this.db.prepare(`SELECT count(*) AS n FROM versions v JOIN resources r ON r.rid = v.rid ${filter}`).get(...args) as {
-        n: number;
-      }
-    ).n;
-    const rows = this.db
-      .prepare(`${SELECT_VERSION} ${filter} ORDER BY v.last_updated DESC, v.seq DESC LIMIT ${Math.trunc(q.count)} OFFSET ?`)
-      .all(...args, q.offset) as VersionRow[];
+    const maxSeq = q.maxSeq ?? (this.db.prepare(MAX_SEQ.sql).get() as { m: number }).m;
+    const { count, page } = historyStatements(q, maxSeq);
+    const total = (this.db.prepare(count.sql).get(...count.args) as { n: number }).n;
+    const rows = this.db.prepare(page.sql).all(...page.args) as VersionRow[];
     return { versions: rows.map(toStored), total, maxSeq };
   }
 
@@ -352,18 +327,9 @@ export class SqliteStore implements Store {
     }
   }
 
-  async reindex(type: string, extract: (json: string) => IndexEntries, batchSize = 500): Promise<number> {
-    const size = Math.max(1, Math.floor(batchSize));
-    let after = 0;
-    let total = 0;
-    for (;;) {
-      // Each batch is a transaction of its own (group-committed with whatever else is queued), so
-      // reads and other writes are served between batches.
-      const { count, lastRid } = await this.transaction(async () => this.writer.reindexBatch(type, after, size, extract));
-      total += count;
-      if (count < size) return total;
-      after = lastRid;
-    }
+  reindex(type: string, extract: (json: string) => IndexEntries, batchSize = 500): Promise<number> {
+    // Each batch is a transaction of its own (group-committed with whatever else is queued).
+    return reindexInBatches((after, size) => this.transaction(async () => this.writer.reindexBatch(type, after, size, extract)), batchSize);
   }
 
   async close(): Promise<void> {
