@@ -32,7 +32,8 @@ export class BenchServer {
 
   /** An existing data directory (e.g. kept by an earlier run); `remove()` leaves it alone. */
   static existing(dataDir: string, build: ServerBuild = THIS_BUILD): BenchServer {
-    if (!fs.existsSync(path.join(dataDir, 'forlob.sqlite'))) throw new Error(`${dataDir} holds no forlob.sqlite`);
+    // On PostgreSQL (BENCH_PG_URL) the data lives in the database named after the directory.
+    if (!BENCH_PG_URL && !fs.existsSync(path.join(dataDir, 'forlob.sqlite'))) throw new Error(`${dataDir} holds no forlob.sqlite`);
     return new BenchServer(path.resolve(dataDir), false, build);
   }
 

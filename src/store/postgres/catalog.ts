@@ -67,8 +67,17 @@ export class PgCatalog {
 
   /** A copy at least as new as the catalogue version `query`'s snapshot shows. */
   async at(query: Query): Promise<CatalogSnapshot> {
+    return this.loadIn(query, await this.versionIn(query));
+  }
+
+  /** The catalogue version in `query`'s snapshot. */
+  async versionIn(query: Query): Promise<number> {
     const { rows } = await query<{ version: number }>('c_version', 'SELECT version FROM catalog_state WHERE id = 1', []);
-    const version = rows[0].version;
+    return rows[0].version;
+  }
+
+  /** A copy at least at `version`, read through `query` (whose snapshot shows that version) if need be. */
+  async loadIn(query: Query, version: number): Promise<CatalogSnapshot> {
     if (this.current.version >= version) return this.current;
     const loaded = await CatalogSnapshot.load(query, version);
     if (loaded.version > this.current.version) this.current = loaded;

@@ -4,7 +4,7 @@ import { MAX_SEQ } from '../sql/search/paging.js';
 import { toStored, VERSION_COLUMNS, type VersionRow } from '../sql/version-rows.js';
 import type { HistoryPage, HistoryQuery, StoredVersion, StoreReader } from '../types.js';
 import type { PgCatalog } from './catalog.js';
-import { numbered } from './placeholders.js';
+import { prepared } from './placeholders.js';
 import type { Query } from './query.js';
 import { PgWorkflowReader } from './workflow-rows.js';
 
@@ -56,8 +56,10 @@ export abstract class PgReader implements StoreReader {
   async history(q: HistoryQuery): Promise<HistoryPage> {
     const maxSeq = q.maxSeq ?? (await this.query<{ m: number }>('r_max_seq', MAX_SEQ.sql, [])).rows[0].m;
     const { count, page } = historyStatements(q, maxSeq);
-    const total = (await this.query<{ n: number }>('', numbered(count.sql), count.args)).rows[0].n;
-    const rows = (await this.query<VersionRow>('', numbered(page.sql), page.args)).rows;
+    const c = prepared(count.sql);
+    const p = prepared(page.sql);
+    const total = (await this.query<{ n: number }>(c.name, c.text, count.args)).rows[0].n;
+    const rows = (await this.query<VersionRow>(p.name, p.text, page.args)).rows;
     return { versions: rows.map(toStored), total, maxSeq };
   }
 

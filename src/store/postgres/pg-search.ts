@@ -1,20 +1,64 @@
 // Runs the shared search compiler's SQL steps (store/sql/search/) over one PostgreSQL connection.
 
 import type { SearchPage, SearchPlan } from '../../search/plan.js';
-import { POSTGRES_DIALECT, type SearchCatalog } from '../sql/search/backend.js';
-import { searchSteps } from '../sql/search/search-steps.js';
-import { numbered } from './placeholders.js';
+import { POSTGRES_DIALECT, type SearchCatalog, type SqlStep } from '../sql/search/backend.js';
+import { searchSteps, type StepResult } from '../sql/search/search-steps.js';
+import type { PgCatalog } from './catalog.js';
+import { prepared } from './placeholders.js';
 import type { Query } from './query.js';
 import { noNulArgs } from './values.js';
 
+type Steps = Generator<SqlStep, SearchPage, StepResult>;
+
 /** One page of `plan`, every step through `query` (inside a transaction, so all steps read one snapshot). */
-export async function runPgSearch(query: Query, catalog: SearchCatalog, plan: SearchPlan): Promise<SearchPage> {
+export function runPgSearch(query: Query, catalog: SearchCatalog, plan: SearchPlan): Promise<SearchPage> {
   const steps = searchSteps(catalog, POSTGRES_DIALECT, plan);
-  let next = steps.next();
+  return drive(query, steps, steps.next());
+}
+
+/**
+ * One page of `plan` in a read-only snapshot of its own, on a connection in pipeline mode. BEGIN, the
+ * catalogue version and the first step (compiled against this node's newest catalogue copy) go out
+ * together, so a page that needs one query costs one round trip before COMMIT. Should another node have
+ * changed the catalogue since (a new parameter, wider date statistics), the search runs again in the same
+ * snapshot against a copy at least as new as the snapshot shows.
+ */
+export async function searchInSnapshot(query: Query, catalogs: PgCatalog, plan: SearchPlan): Promise<SearchPage> {
+  const optimistic = catalogs.latest;
+  const steps = searchSteps(optimistic, POSTGRES_DIALECT, plan);
+  const first = steps.next(); // compiled before anything is sent: a bad cursor fails here
+  const begun = settled(query('', 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', []));
+  const version = settled(catalogs.versionIn(query));
+  const firstRows = first.done ? undefined : settled(runStep(query, first.value));
+  await begun;
+  const current = await version;
+  if (current > optimistic.version) {
+    await firstRows?.catch(() => undefined);
+    return runPgSearch(query, await catalogs.loadIn(query, current), plan);
+  }
+  return drive(query, steps, first, firstRows);
+}
+
+/** Runs the generator to its end; the first step's rows may already be on their way. */
+async function drive(query: Query, steps: Steps, first: IteratorResult<SqlStep, SearchPage>, firstRows?: Promise<StepResult>): Promise<SearchPage> {
+  let next = first;
+  let pending = firstRows;
   while (!next.done) {
-    const step = next.value;
-    const { rows } = await query('', numbered(step.sql), noNulArgs(step.args));
-    next = steps.next(step.first ? rows[0] : rows);
+    const rows = await (pending ?? runStep(query, next.value));
+    pending = undefined;
+    next = steps.next(rows);
   }
   return next.value;
+}
+
+async function runStep(query: Query, step: SqlStep): Promise<StepResult> {
+  const statement = prepared(step.sql);
+  const { rows } = await query(statement.name, statement.text, noNulArgs(step.args));
+  return step.first ? rows[0] : rows;
+}
+
+/** `p` with its rejection marked as handled (it is still awaited, or deliberately dropped after a failure). */
+function settled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }

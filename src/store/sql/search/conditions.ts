@@ -72,7 +72,7 @@ export abstract class ConditionCompiler extends DateCompiler {
         return {
           sql:
             `EXISTS (SELECT 1 FROM idx_reference ${x} CROSS JOIN resources ${t} WHERE ${x}.rid = ${alias}.rid AND ${pidF.sql} ` +
-            `AND ${t}.type = ${x}.target_type AND ${t}.id = ${x}.target_id AND ${target.sql})`,
+            `AND ${t}.type = ${x}.target_type AND ${t}.id = ${x}.target_id AND ${target.sql}${this.dialect.perRow})`,
           args: [...pidF.args, ...target.args],
         };
       }
@@ -86,7 +86,7 @@ export abstract class ConditionCompiler extends DateCompiler {
         return {
           sql:
             `EXISTS (SELECT 1 FROM idx_reference ${x} CROSS JOIN resources ${s} WHERE ${pidF.sql} AND ${x}.target_id = ${alias}.id ` +
-            `AND ${x}.target_type = ${alias}.type AND ${s}.rid = ${x}.rid AND ${source.sql})`,
+            `AND ${x}.target_type = ${alias}.type AND ${s}.rid = ${x}.rid AND ${source.sql}${this.dialect.perRow})`,
           args: [...pidF.args, ...source.args],
         };
       }
@@ -116,7 +116,7 @@ export abstract class ConditionCompiler extends DateCompiler {
     const match = alts === undefined ? pidF : and([pidF, or(alts)]);
     if (match === FALSE) return negate ? TRUE : FALSE;
     return {
-      sql: `${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM idx_${table} ${x}${this.dialect.indexedBy(`idx_${table}_rid`)} WHERE ${x}.rid = ${alias}.rid AND ${match.sql})`,
+      sql: `${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM idx_${table} ${x}${this.dialect.indexedBy(`idx_${table}_rid`)} WHERE ${x}.rid = ${alias}.rid AND ${match.sql}${this.dialect.perRow})`,
       args: match.args,
     };
   }
