@@ -8,11 +8,13 @@ import { defineConfig } from 'vitest/config';
  *   store-explain      SQLite query plans (EXPLAIN QUERY PLAN)
  *   store-migrate      SQLite's user_version migrations on a file
  *   store-index-update reads the SQLite file to count the index rows an update rewrites
- * Unit and conformance tests touch no store and run once.
+ * The conformance suites (R4 examples round-trip, search parameters against the FHIRPath oracle) run
+ * on both: they write through the store and read back through its search. Unit tests touch no store
+ * and run once.
  */
 export default defineConfig({
   test: {
-    include: ['test/integration/**/*.test.ts'],
+    include: ['test/integration/**/*.test.ts', 'test/conformance/**/*.test.ts'],
     exclude: [
       'test/integration/store-checkpoint.test.ts',
       'test/integration/store-explain.test.ts',

@@ -53,4 +53,35 @@ describe('concurrent transaction Bundles', () => {
       expect(obs.body.entry.map((e: any) => e.resource.id).sort()).toEqual(ids.sort());
     }
   });
+
+  it('twenty-four Bundles creating one Organization conditionally: all commit, exactly one Organization exists', async () => {
+    // Each Bundle searches (ifNoneExist) and then writes what the search found missing: on PostgreSQL
+    // they fail to serialize against each other, and the late attempts run alone. All must commit,
+    // and the search must stay correct under the concurrency: one Organization, not one per Bundle.
+    const org = 'urn:uuid:00000000-0000-4000-9000-000000000001';
+    const sor = { system: 'urn:oid:1.2.208.176.1.1', value: '1234567890123' };
+    const conditional = (n: number) => ({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          fullUrl: org,
+          resource: { resourceType: 'Organization', identifier: [sor], name: 'Lægehuset Concurrent' },
+          request: { method: 'POST', url: 'Organization', ifNoneExist: `identifier=${sor.system}|${sor.value}` },
+        },
+        ...Array.from({ length: 5 }, (_, i) => ({
+          resource: { resourceType: 'Patient', name: [{ family: `Conditional${n}-${i}` }], managingOrganization: { reference: org } },
+          request: { method: 'POST', url: 'Patient' },
+        })),
+      ],
+    });
+    const results = await Promise.all(Array.from({ length: 24 }, (_, n) => fhirFetch(`${srv.base}`, { method: 'POST', body: conditional(n) })));
+    for (const res of results) expect(res.status, res.text).toBe(200);
+    const orgs = await fhirFetch(`${srv.base}/Organization?identifier=${encodeURIComponent(`${sor.system}|${sor.value}`)}`);
+    expect(orgs.body.total).toBe(1);
+    const orgId = orgs.body.entry[0].resource.id;
+    expect(results.filter((r) => r.body.entry[0].response.status.startsWith('201'))).toHaveLength(1);
+    const patients = await fhirFetch(`${srv.base}/Patient?organization=Organization/${orgId}&_count=200`);
+    expect(patients.body.total).toBe(24 * 5);
+  });
 });
