@@ -80,8 +80,9 @@ export interface Store extends StoreReader {
   /**
    * Run `fn` in one atomic transaction: all its writes commit together or not at all.
    * Transactions are serialisable: the outcome is as if they ran one after another (SQLite runs them so;
-   * PostgreSQL runs them concurrently and may call `fn` again after a serialization failure, so `fn` must
-   * have no effects outside `tx`). Reads outside a transaction see only committed data.
+   * PostgreSQL runs them concurrently, those that search SERIALIZABLE, the others with row locks on what
+   * they write, and may call `fn` again after a serialization failure or to change isolation, so `fn`
+   * must have no effects outside `tx`). Reads outside a transaction see only committed data.
    */
   transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T>;
   /**

@@ -10,9 +10,10 @@ import { runPgSearch } from './pg-search.js';
 import { PgWorkflowWriter } from './workflow-rows.js';
 
 /*
- * Writes inside one PostgreSQL transaction (SERIALIZABLE, see pg-store.ts). Optimistic locking: the head
- * row is read FOR UPDATE and the version must be exactly current + 1, else VersionConflict; a concurrent
- * transaction on the same resource makes one of the two fail to serialize, and the store runs it again.
+ * Writes inside one PostgreSQL transaction (REPEATABLE READ or SERIALIZABLE, see pg-store.ts). Optimistic
+ * locking: the head row is read FOR UPDATE and the version must be exactly current + 1, else
+ * VersionConflict; a concurrent transaction on the same resource makes one of the two fail to serialize,
+ * and the store runs it again.
  */
 export class PgWriter extends PgReader implements StoreWriter {
   declare readonly workflow: PgWorkflowWriter;
@@ -26,10 +27,13 @@ export class PgWriter extends PgReader implements StoreWriter {
    * it aborted, and whether to run it again depends on why it aborted.
    */
   failure: unknown;
+  /** Set when a search was asked for in a REPEATABLE READ transaction: the store runs it again SERIALIZABLE. */
+  needsSerializable = false;
 
   constructor(
     client: PoolClient,
     private readonly catalog: PgCatalog,
+    private readonly serializable: boolean,
   ) {
     super(async (name, text, values) => {
       try {
@@ -47,6 +51,13 @@ export class PgWriter extends PgReader implements StoreWriter {
   }
 
   override async search(plan: SearchPlan): Promise<SearchPage> {
+    // A write decided by a search (conditional create, a trigger finding a patient's courses) is only safe
+    // when PostgreSQL also checks the predicate it read: snapshot isolation would let two such transactions
+    // each miss the other's insert.
+    if (!this.serializable) {
+      this.needsSerializable = true;
+      throw new Error('A search inside a REPEATABLE READ transaction: the transaction runs again SERIALIZABLE');
+    }
     // The transaction's own new parameters and statistics count: read the catalogue in its snapshot.
     const catalog = this.catalogChanged ? await CatalogSnapshot.load(this.query, Number.MAX_SAFE_INTEGER) : await this.catalog.at(this.query);
     return runPgSearch(this.query, catalog, plan);
