@@ -39,6 +39,27 @@ export async function searchInSnapshot(query: Query, catalogs: PgCatalog, plan: 
   return drive(query, steps, first, firstRows);
 }
 
+/**
+ * A first page that needs one query (most searches: no cursor, no count beyond the page) as a single
+ * statement, outside any explicit transaction: one statement reads one snapshot by itself. The catalogue
+ * version is read by the statement sent right after it, so it is at least the version the page query
+ * saw; when this node's copy is that new, the query was compiled right. Undefined when the search needs
+ * more (another step, a newer catalogue): the caller then runs it in a snapshot (searchInSnapshot).
+ */
+export async function searchInOneStatement(query: Query, catalogs: PgCatalog, plan: SearchPlan): Promise<SearchPage | undefined> {
+  if (plan.page) return undefined; // later pages probe for the previous one: several steps
+  const optimistic = catalogs.latest;
+  const steps = searchSteps(optimistic, POSTGRES_DIALECT, plan);
+  const first = steps.next();
+  if (first.done) return first.value;
+  const rows = settled(runStep(query, first.value));
+  const version = settled(catalogs.versionIn(query));
+  const result = await rows;
+  if ((await version) > optimistic.version) return undefined;
+  const next = steps.next(result);
+  return next.done ? next.value : undefined;
+}
+
 /** Runs the generator to its end; the first step's rows may already be on their way. */
 async function drive(query: Query, steps: Steps, first: IteratorResult<SqlStep, SearchPage>, firstRows?: Promise<StepResult>): Promise<SearchPage> {
   let next = first;

@@ -6,7 +6,7 @@ import { reindexInBatches } from '../sql/reindex-batches.js';
 import { PgCatalog } from './catalog.js';
 import { isRetryable, translate } from './errors.js';
 import { PgReader } from './pg-reader.js';
-import { searchInSnapshot } from './pg-search.js';
+import { searchInOneStatement, searchInSnapshot } from './pg-search.js';
 import { PgWriter } from './pg-writer.js';
 import { migrate } from './schema.js';
 import type { Query } from './query.js';
@@ -72,7 +72,7 @@ function pool(url: string, size: number, warn: (m: string) => void): pg.Pool {
   return p;
 }
 
-/** Reads outside a transaction: single statements on the pool, searches in a read-only snapshot. */
+/** Reads outside a transaction: single statements on the pool, searches in one statement or a read-only snapshot. */
 class PoolReader extends PgReader {
   constructor(
     private readonly pool: pg.Pool,
@@ -92,6 +92,8 @@ class PoolReader extends PgReader {
     const client = await this.connect();
     try {
       const query: Query = (name, text, values) => client.query(name ? { name, text, values } : { text, values });
+      const quick = await searchInOneStatement(query, this.catalogs, plan);
+      if (quick) return quick;
       const page = await searchInSnapshot(query, this.catalogs, plan);
       await client.query('COMMIT');
       return page;
