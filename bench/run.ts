@@ -11,6 +11,9 @@
  * --mode=scaling: the search workloads on `patients` and on `patients × scale` patients, alternating,
  * and the latency growth factor (goal: at most 2×). Writes bench/results/scaling-<date>-<patients>p.*.
  *
+ * BENCH_SERVER_NODE_ARGS (environment only): node flags for the servers under test, e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them under a workload.
+ *
  * Options (flag or environment variable BENCH_<NAME>):
  *   --patients=1000          patients in the data set (~103 resources each); scaling: the base set
  *   --duration=10            seconds measured per workload and target, split over the rounds

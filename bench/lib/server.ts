@@ -51,6 +51,9 @@ export class BenchServer {
       cwd: this.build.dir,
       env: { DATA_DIR: this.dataDir, LOG_LEVEL: 'warn', ...pgEnv, ...env },
       readyPath: '/healthz',
+      // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": node flags for the servers only (not
+      // the floors, not the load generator); Node refuses --cpu-prof in NODE_OPTIONS.
+      nodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean),
     });
     return this.proc.startupMs;
   }

@@ -18,12 +18,12 @@ export interface Spawned {
  */
 export async function spawnNode(
   script: string,
-  opts: { env?: Record<string, string>; cwd?: string; readyPath: string; stderr?: 'inherit' | 'ignore' },
+  opts: { env?: Record<string, string>; cwd?: string; readyPath: string; stderr?: 'inherit' | 'ignore'; nodeArgs?: string[] },
 ): Promise<Spawned> {
   if (!fs.existsSync(script)) throw new Error(`${script} is missing: run "npm run build" first`);
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), script], {
     cwd: opts.cwd,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...opts.env },
     stdio: ['ignore', 'ignore', opts.stderr ?? 'inherit'],
