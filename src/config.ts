@@ -29,6 +29,10 @@ export interface Config {
   databaseReadUrl?: string;
   /** DATABASE_POOL_SIZE: most connections per pool (default 10). */
   databasePoolSize: number;
+  /** AUTH: `on` (default; SMART Backend Services tokens on every FHIR request) or `off` (loopback only, for development). */
+  auth: 'on' | 'off';
+  /** TOKEN_TTL_SECONDS: lifetime of access tokens (default 300). */
+  tokenTtlSeconds: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -52,7 +56,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: postgresUrl('DATABASE_URL', env.DATABASE_URL),
     databaseReadUrl: postgresUrl('DATABASE_READ_URL', env.DATABASE_READ_URL),
     databasePoolSize: Math.max(1, intFrom(env.DATABASE_POOL_SIZE, 10)),
+    auth: authFrom(env.AUTH, host),
+    tokenTtlSeconds: Math.max(1, intFrom(env.TOKEN_TTL_SECONDS, 300)),
   };
+}
+
+/** Loopback addresses: a server listening only there is reachable from this machine alone. */
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/;
+
+function authFrom(value: string | undefined, host: string): Config['auth'] {
+  if (value === undefined || value === '' || value === 'on') return 'on';
+  if (value !== 'off') throw new Error(`Invalid AUTH "${value}": use "on" or "off"`);
+  if (!LOOPBACK.test(host)) throw new Error(`AUTH=off is accepted only when HOST is a loopback address (127.0.0.1, ::1, localhost), not "${host}"`);
+  return 'off';
 }
 
 function seedFrom(value: string | undefined): Config['seed'] {

@@ -14,6 +14,9 @@ import { Validator } from './validation/validator.js';
 import { restoreClock } from './workflow/clock-control.js';
 import { startScheduler } from './workflow/scheduler.js';
 import { workflowWriteHook } from './workflow/triggers.js';
+import { ensureAdminClient } from './security/admin-bootstrap.js';
+import { SigningKeys } from './security/signing-keys.js';
+import { TokenService } from './security/token-service.js';
 
 export interface RunningServer {
   /** http://host:port (without /fhir). */
@@ -35,8 +38,14 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   await restoreClock(ctx);
   await loadConformanceContent(ctx, config.profilesDir, logger);
   await loadSeedCatalogue(ctx, logger, config.seed);
+  let tokens: TokenService | undefined;
+  if (config.auth === 'on') {
+    const keys = new SigningKeys(store);
+    await keys.ready();
+    tokens = new TokenService(store, keys, config.tokenTtlSeconds);
+  }
   const scheduler = startScheduler(ctx, config.schedulerIntervalMs);
-  const app = createApp({ ctx, logger, isReady: () => ready });
+  const app = createApp({ ctx, logger, isReady: () => ready, tokens });
   const server = createNodeServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -46,6 +55,12 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host}:${port}`;
   if (config.port === 0) config.baseUrl = `${url}/fhir`;
+  if (tokens) {
+    const file = await ensureAdminClient(ctx);
+    if (file) logger.warn({ file }, `first start with AUTH=on: the admin client's credentials are in ${file} (readable by this user only); keep them safe`);
+  } else {
+    logger.warn('AUTH=off: every request is served WITHOUT authentication or access control (loopback only, for development)');
+  }
   ready = true;
   if (clock.manual) logger.warn({ now: ctx.now() }, 'CLOCK=manual: time also moves by POST /fhir/$advance-clock');
   logger.info({ url: `${url}/fhir`, store: config.databaseUrl ? redacted(config.databaseUrl) : config.dataDir, startupMs: Date.now() - started }, 'server ready');

@@ -49,7 +49,8 @@ export class BenchServer {
     const pgEnv: Record<string, string> = BENCH_PG_URL ? { DATABASE_URL: await benchDatabase(this.dataDir, 'create') } : {};
     this.proc = await spawnNode(path.join(this.build.dir, 'dist/src/main.js'), {
       cwd: this.build.dir,
-      env: { DATA_DIR: this.dataDir, LOG_LEVEL: 'warn', ...pgEnv, ...env },
+      // AUTH=off: the workloads measure FHIR, not token checks (a verified token is cached, see token-service.ts).
+      env: { DATA_DIR: this.dataDir, LOG_LEVEL: 'warn', AUTH: 'off', ...pgEnv, ...env },
       readyPath: '/healthz',
       // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": node flags for the servers only (not
       // the floors, not the load generator); Node refuses --cpu-prof in NODE_OPTIONS.

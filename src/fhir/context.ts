@@ -2,6 +2,7 @@ import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import type { Principal } from '../security/access-tokens.js';
 import type { Store, StoreReader, StoreWriter, StoredVersion } from '../store/types.js';
 
 /** What the FHIR layer needs from validation (implemented in src/validation/). */
@@ -41,6 +42,8 @@ export interface FhirContext {
   clock: Clock;
   /** Hooks on client writes (not on the server's own writes). */
   writeHooks?: WriteHook[];
+  /** The client a request acts for (its token's scopes); absent with AUTH=off and for the server's own work. */
+  principal?: Principal;
 }
 
 /** Where reads go: the open transaction (to see its own writes), else the store. */

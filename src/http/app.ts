@@ -9,6 +9,8 @@ import { parseQuery, routeRequest } from '../fhir/route.js';
 import { parseBody } from './body.js';
 import { checkAcceptable } from './negotiation.js';
 import { sendFhir, sendOutcome } from './respond.js';
+import { oauthRouter } from './oauth-routes.js';
+import { endpointsFor, type TokenService } from '../security/token-service.js';
 
 const METHODS = new Set<HttpMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -18,10 +20,12 @@ export interface AppOptions {
   logger: Logger;
   /** Answered by /healthz: 200 once true. */
   isReady: () => boolean;
+  /** Access tokens (AUTH=on); absent, every request is served without one. */
+  tokens?: TokenService;
 }
 
 /** The Express app: one catch-all FHIR route, a short middleware list (every layer costs on reads). */
-export function createApp({ ctx, logger, isReady }: AppOptions): express.Express {
+export function createApp({ ctx, logger, isReady, tokens }: AppOptions): express.Express {
   const app = express();
   app.set('etag', false);
   app.set('x-powered-by', false);
@@ -42,6 +46,8 @@ export function createApp({ ctx, logger, isReady }: AppOptions): express.Express
     res.end(JSON.stringify({ status: ready ? 'ok' : 'starting' }));
   });
 
+  if (tokens) app.use(oauthRouter(ctx, tokens));
+
   const raw = express.raw({ type: () => true, limit: ctx.config.maxBodyBytes });
   app.use('/fhir', (req, res, next) => (WRITES.has(req.method) ? raw(req, res, next) : next()));
 
@@ -55,10 +61,12 @@ export function createApp({ ctx, logger, isReady }: AppOptions): express.Express
     const path = q < 0 ? req.url : req.url.slice(0, q);
     const query = q < 0 ? {} : parseQuery(req.url.slice(q + 1));
     try {
+      // The CapabilityStatement is public (it says how to get a token); everything else needs one.
+      const principal = tokens && !(method === 'GET' && path === '/metadata') ? await tokens.authenticate(req.headers.authorization, endpointsFor(ctx.config.baseUrl)) : undefined;
       checkAcceptable(req.headers.accept, query._format?.[0]);
       const body = WRITES.has(method) ? parseBody(req) : undefined;
       const fhirReq = routeRequest(method, path, query, headersOf(req), body, req.headers['content-type']);
-      const out = await dispatch(ctx, fhirReq);
+      const out = await dispatch(principal ? { ...ctx, principal } : ctx, fhirReq);
       // A batch/transaction (POST to the base) always answers its response Bundle: Prefer applies to its entries.
       const isWrite = WRITES.has(method) && fhirReq.operation === undefined && !fhirReq.search && fhirReq.resourceType !== undefined;
       await sendFhir(req, res, out, isWrite);

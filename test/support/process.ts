@@ -33,7 +33,7 @@ export async function spawnServer(dataDir: string, port: number, env: Record<str
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
   const started = Date.now();
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...pgEnv, ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', AUTH: 'off', ...pgEnv, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const root = `http://127.0.0.1:${port}`;

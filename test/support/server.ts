@@ -24,7 +24,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'forlob-test-'));
   // With TEST_PG_URL the same server runs on PostgreSQL: a database per data directory.
   const pgEnv = testPgUrl && !env.DATABASE_URL ? { DATABASE_URL: await databaseFor(dataDir) } : {};
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SEED: 'none', ...env, ...pgEnv, DATA_DIR: dataDir });
+  // AUTH=off (on loopback) unless a test asks for security: the other suites are about FHIR, not tokens.
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SEED: 'none', AUTH: 'off', ...env, ...pgEnv, DATA_DIR: dataDir });
   const server = await startServer(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   return {
     base: `${server.url}/fhir`,
