@@ -1,6 +1,7 @@
 import { getSearchParameters } from '@medplum/core';
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
 import { operations } from '../operations/registry.js';
+import { endpointsFor } from '../security/token-service.js';
 import type { FhirContext } from './context.js';
 import { supportedResourceTypes } from './definitions.js';
 
@@ -52,6 +53,7 @@ export function capabilityStatement(ctx: FhirContext): CapabilityStatement {
     rest: [
       {
         mode: 'server',
+        ...(ctx.config.auth === 'on' && { security: smartSecurity(ctx.config.baseUrl) }),
         resource: resources,
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'search-system' }, { code: 'history-system' }],
         operation: operations
@@ -62,4 +64,22 @@ export function capabilityStatement(ctx: FhirContext): CapabilityStatement {
   };
   cached = { base: ctx.config.baseUrl, statement };
   return statement;
+}
+
+/** SMART on FHIR's declaration of how to get a token (the oauth-uris extension, as SMART App Launch 1.0 and 2.x read it). */
+function smartSecurity(baseUrl: string): NonNullable<CapabilityStatement['rest']>[number]['security'] {
+  const endpoints = endpointsFor(baseUrl);
+  return {
+    service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
+    extension: [
+      {
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: [
+          { url: 'token', valueUri: endpoints.token },
+          { url: 'register', valueUri: endpoints.register },
+        ],
+      },
+    ],
+    description: `SMART Backend Services (client credentials; client_secret_basic or private_key_jwt): ${baseUrl}/.well-known/smart-configuration`,
+  };
 }

@@ -67,7 +67,12 @@ describe('security on by default', () => {
     expect(res.body.resourceType).toBe('OperationOutcome');
     expect(res.body.issue[0].code).toBe('login');
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="forlob"/);
-    expect((await fhirFetch(`${srv.base}/metadata`)).status).toBe(200);
+    const metadata = await fhirFetch(`${srv.base}/metadata`);
+    expect(metadata.status).toBe(200);
+    const security = metadata.body.rest[0].security;
+    expect(security.service[0].coding[0].code).toBe('SMART-on-FHIR');
+    const uris = security.extension.find((e: any) => e.url === 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris');
+    expect(uris.extension).toContainEqual({ url: 'token', valueUri: `${srv.root}/oauth2/token` });
     const smart = await fetch(`${srv.base}/.well-known/smart-configuration`);
     expect(smart.status).toBe(200);
     const conf = (await smart.json()) as any;
