@@ -14,6 +14,7 @@ import { Validator } from './validation/validator.js';
 import { restoreClock } from './workflow/clock-control.js';
 import { startScheduler } from './workflow/scheduler.js';
 import { workflowWriteHook } from './workflow/triggers.js';
+import { accessWriteHook } from './security/access-checks.js';
 import { ensureAdminClient } from './security/admin-bootstrap.js';
 import { SigningKeys } from './security/signing-keys.js';
 import { TokenService } from './security/token-service.js';
@@ -34,7 +35,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const store = await openStore(config, (message) => logger.warn(message));
   const validator = new Validator();
   const clock = new Clock(config.clock === 'manual');
-  const ctx: FhirContext = { store, config, validator, logger, clock, now: clock.now, writeHooks: [workflowWriteHook] };
+  const ctx: FhirContext = { store, config, validator, logger, clock, now: clock.now, writeHooks: [accessWriteHook, workflowWriteHook] };
   await restoreClock(ctx);
   await loadConformanceContent(ctx, config.profilesDir, logger);
   await loadSeedCatalogue(ctx, logger, config.seed);

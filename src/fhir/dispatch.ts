@@ -11,13 +11,20 @@ import { search } from './search.js';
 import { update } from './update.js';
 import { processBundle } from './bundle.js';
 import { invokeOperation } from '../operations/registry.js';
+import { checkInstanceAccess } from '../security/access-checks.js';
 import { authorize } from '../security/authorize.js';
 
 /** Route a FhirRequest to its interaction. The only place that knows which handler serves what. */
 export async function dispatch(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse> {
   const { method, resourceType: type, id } = req;
   // Every request, and every entry of a batch or transaction, against the token's scopes.
-  if (ctx.principal) authorize(ctx.principal, req);
+  if (ctx.principal) {
+    authorize(ctx.principal, req);
+    await checkInstanceAccess(ctx, ctx.principal, req);
+    // An operation, once allowed on its target, works as the server: what $apply writes for a patient the
+    // client may see (Provenance of plans, tasks for others) is the programme's, not the client's to vouch for.
+    if (req.operation !== undefined && req.operation !== 'metadata') return invokeOperation({ ...ctx, principal: undefined }, req);
+  }
   if (req.operation === 'metadata' && !type) {
     if (method !== 'GET') notAllowed(req);
     return { status: 200, body: capabilityStatement(ctx) };

@@ -10,6 +10,7 @@ import { parsePrefer, type FhirRequest, type FhirResponse, type QueryParams } fr
 import { assertSupportedType, isSupportedType } from './resource-types.js';
 import { MAX_INCLUDED, resolveIncludes } from './search-includes.js';
 import { needsShaping, shapeResource } from './shaping.js';
+import { restrictSearch, visibleOnly } from '../security/access-checks.js';
 
 /** Paging parameters of this server (cursors from a previous page, or a plain offset). */
 const PAGING = new Set(['_after', '_before', '_offset']);
@@ -36,6 +37,8 @@ export async function search(ctx: FhirContext, req: FhirRequest): Promise<FhirRe
   if (unknown.length && parsePrefer(req.headers.prefer).handling === 'strict')
     badRequest(`Unknown or unsupported search parameter(s): ${unknown.join(', ')}`);
   if (req.compartment) plan.where.push(compartmentCondition(req.compartment.type, req.compartment.id, types[0]));
+  // Only what the client's organisation may see, in the query itself: paging and totals stay right.
+  if (ctx.principal) restrictSearch(ctx.principal, plan);
 
   const after = query._after?.[0];
   const before = query._before?.[0];
@@ -65,6 +68,7 @@ export async function search(ctx: FhirContext, req: FhirRequest): Promise<FhirRe
   if (result.include.length || result.revinclude.length || needsShaping(result)) {
     const matches = page.versions.map((v) => JSON.parse(v.json!) as Resource);
     const included = await resolveIncludes(ctx, matches, result.include, result.revinclude);
+    if (ctx.principal) included.resources = await visibleOnly(ctx, ctx.principal, included.resources);
     if (included.truncated)
       issues.push({ severity: 'warning', code: 'too-costly', diagnostics: `Only the first ${MAX_INCLUDED} included resources are returned` });
     const shape = (r: Resource) => (needsShaping(result) ? shapeResource(r, result) : r);

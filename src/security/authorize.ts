@@ -1,4 +1,4 @@
-import { FhirError } from '../fhir/errors.js';
+import { fail } from '../fhir/errors.js';
 import type { FhirRequest } from '../fhir/request.js';
 import type { Principal } from './access-tokens.js';
 import { permits, type Permission } from './scopes.js';
@@ -75,5 +75,5 @@ export function authorize(principal: Principal, req: FhirRequest): void {
 const LABEL: Record<Permission, string> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
 
 function forbidden(diagnostics: string): never {
-  throw new FhirError(403, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'forbidden', diagnostics }] });
+  return fail(403, 'forbidden', diagnostics);
 }

@@ -138,8 +138,9 @@ describe('token endpoint', () => {
 
 describe('scopes on every interaction', () => {
   let gpToken: string;
+  let org: string;
   beforeAll(async () => {
-    const org = await organization('Lægehuset Nord');
+    org = await organization('Lægehuset Nord');
     const reg = await register({ client_name: 'GP system', organization: org, scope: 'system/Patient.rs system/Observation.cruds', token_endpoint_auth_method: 'client_secret_basic' });
     expect(reg.status).toBe(201);
     expect(reg.body).toMatchObject({ organization: org, token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'] });
@@ -147,7 +148,11 @@ describe('scopes on every interaction', () => {
   });
 
   it('grants only what the client is allowed, and each interaction is checked against it', async () => {
-    const created = await fhirFetch(`${srv.base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Scopesen' }] }, headers: bearer(adminToken) });
+    const created = await fhirFetch(`${srv.base}/Patient`, {
+      method: 'POST',
+      body: { resourceType: 'Patient', name: [{ family: 'Scopesen' }], generalPractitioner: [{ reference: org }] },
+      headers: bearer(adminToken),
+    });
     expect(created.status).toBe(201);
     const id = created.body.id;
     expect((await fhirFetch(`${srv.base}/Patient/${id}`, { headers: bearer(gpToken) })).status).toBe(200);
