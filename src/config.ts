@@ -33,6 +33,10 @@ export interface Config {
   auth: 'on' | 'off';
   /** TOKEN_TTL_SECONDS: lifetime of access tokens (default 300). */
   tokenTtlSeconds: number;
+  /** RATE_LIMIT: requests per second per client and node (burst twice that; 0 = none). */
+  rateLimit: number;
+  /** STATEMENT_TIMEOUT_MS: PostgreSQL cancels a statement running longer (default 30000; 0 = never). */
+  statementTimeoutMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -58,6 +62,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePoolSize: Math.max(1, intFrom(env.DATABASE_POOL_SIZE, 10)),
     auth: authFrom(env.AUTH, host),
     tokenTtlSeconds: Math.max(1, intFrom(env.TOKEN_TTL_SECONDS, 300)),
+    rateLimit: intFrom(env.RATE_LIMIT, 1000),
+    statementTimeoutMs: intFrom(env.STATEMENT_TIMEOUT_MS, 30_000),
   };
 }
 

@@ -4,6 +4,7 @@ import { inTransaction, type FhirContext, type TxContext } from './context.js';
 import { preconditionFailed } from './errors.js';
 import { checkIfMatch } from './preconditions.js';
 import type { FhirRequest, FhirResponse } from './request.js';
+import { assertValidId } from './resource-id.js';
 import { assertSupportedType } from './resource-types.js';
 import { writeDelete } from './write.js';
 
@@ -11,6 +12,8 @@ import { writeDelete } from './write.js';
 export async function remove(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse> {
   const type = req.resourceType!;
   assertSupportedType(type);
+  // An id no resource can have is a malformed request, not a delete of nothing.
+  if (req.id !== undefined) assertValidId(req.id);
   return inTransaction(ctx, async (txCtx) => {
     if (req.id !== undefined) {
       const current = await txCtx.tx.readCurrent(type, req.id);

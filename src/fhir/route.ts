@@ -14,6 +14,8 @@ export function routeRequest(
   contentType?: string,
 ): FhirRequest {
   const segments = path.split('/').filter((s) => s.length > 0).map(decodeSegment);
+  // U+0000 is in no id, parameter or value this server keeps (PostgreSQL text cannot even hold it).
+  for (const [k, values] of Object.entries(query)) if (k.includes('\u0000') || values.some((v) => v.includes('\u0000'))) badRequest(`Query parameter "${k.replace(/\u0000/g, '\\0')}" contains U+0000`);
   const req: FhirRequest = { method, query, headers, body, contentType };
   const [a, b, c, d] = segments;
   const op = (s: string | undefined) => (s?.startsWith('$') ? s.slice(1) : undefined);
@@ -47,11 +49,14 @@ function special(segment: string): Partial<FhirRequest> {
 }
 
 function decodeSegment(segment: string): string {
+  let decoded: string;
   try {
-    return decodeURIComponent(segment);
+    decoded = decodeURIComponent(segment);
   } catch {
     return badRequest(`Malformed URL segment "${segment}"`);
   }
+  if (decoded.includes('\u0000')) badRequest(`URL segment "${segment}" contains U+0000`);
+  return decoded;
 }
 
 /** Parse a query string into QueryParams (repeated names keep every value, in order). */

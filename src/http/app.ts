@@ -2,17 +2,21 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import type { FhirContext } from '../fhir/context.js';
 import { dispatch } from '../fhir/dispatch.js';
-import { FhirError, outcome } from '../fhir/errors.js';
-import { StoreUnavailable } from '../store/types.js';
+import { FhirError, fail, outcome } from '../fhir/errors.js';
+import { StoreTimeout, StoreUnavailable } from '../store/types.js';
 import type { FhirRequestHeaders, HttpMethod } from '../fhir/request.js';
 import { parseQuery, routeRequest } from '../fhir/route.js';
 import { parseBody } from './body.js';
 import { checkAcceptable } from './negotiation.js';
 import { sendFhir, sendOutcome } from './respond.js';
 import { oauthRouter } from './oauth-routes.js';
+import { securityHeaders } from './security-headers.js';
+import { RateLimiter } from '../security/rate-limit.js';
 import { endpointsFor, type TokenService } from '../security/token-service.js';
 
 const METHODS = new Set<HttpMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+/** Most query parameters (repetitions counted) one request may carry. */
+const MAX_QUERY_PARAMS = 200;
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface AppOptions {
@@ -30,6 +34,10 @@ export function createApp({ ctx, logger, isReady, tokens }: AppOptions): express
   app.set('etag', false);
   app.set('x-powered-by', false);
   app.set('query parser', false);
+  app.use(securityHeaders(ctx.config.baseUrl.startsWith('https:')));
+  // Per client (the token's client id), and per address at the token endpoint: secrets are not to be guessed.
+  const perClient = ctx.config.rateLimit > 0 ? new RateLimiter({ perSecond: ctx.config.rateLimit, burst: ctx.config.rateLimit * 2 }) : undefined;
+  const perAddress = new RateLimiter({ perSecond: 20, burst: 50 });
 
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
@@ -46,7 +54,14 @@ export function createApp({ ctx, logger, isReady, tokens }: AppOptions): express
     res.end(JSON.stringify({ status: ready ? 'ok' : 'starting' }));
   });
 
-  if (tokens) app.use(oauthRouter(ctx, tokens));
+  if (tokens) {
+    app.use('/oauth2/token', (req, res, next) => {
+      const wait = perAddress.take(req.socket.remoteAddress ?? '', Date.now());
+      if (wait === 0) return next();
+      res.set({ 'retry-after': String(wait), 'cache-control': 'no-store' }).status(429).json({ error: 'slow_down', error_description: `Too many token requests; retry after ${wait} s` });
+    });
+    app.use(oauthRouter(ctx, tokens));
+  }
 
   const raw = express.raw({ type: () => true, limit: ctx.config.maxBodyBytes });
   app.use('/fhir', (req, res, next) => (WRITES.has(req.method) ? raw(req, res, next) : next()));
@@ -61,8 +76,11 @@ export function createApp({ ctx, logger, isReady, tokens }: AppOptions): express
     const path = q < 0 ? req.url : req.url.slice(0, q);
     const query = q < 0 ? {} : parseQuery(req.url.slice(q + 1));
     try {
+      if (Object.values(query).reduce((n, v) => n + v.length, 0) > MAX_QUERY_PARAMS) fail(400, 'too-costly', `More than ${MAX_QUERY_PARAMS} query parameters`);
       // The CapabilityStatement is public (it says how to get a token); everything else needs one.
       const principal = tokens && !(method === 'GET' && path === '/metadata') ? await tokens.authenticate(req.headers.authorization, endpointsFor(ctx.config.baseUrl)) : undefined;
+      const wait = principal && perClient ? perClient.take(principal.clientId, Date.now()) : 0;
+      if (wait > 0) throw new FhirError(429, outcome('error', 'throttled', `Rate limit of ${ctx.config.rateLimit} requests/s for client ${principal!.clientId}; retry after ${wait} s`), { 'retry-after': String(wait) });
       checkAcceptable(req.headers.accept, query._format?.[0]);
       const body = WRITES.has(method) ? parseBody(req) : undefined;
       const fhirReq = routeRequest(method, path, query, headersOf(req), body, req.headers['content-type']);
@@ -111,6 +129,11 @@ async function sendError(req: Request, res: Response, err: unknown, logger: Logg
   if (err instanceof StoreUnavailable) {
     logger.warn({ err: err.message, path: req.originalUrl }, 'store unavailable');
     await sendOutcome(req, res, 503, outcome('error', 'transient', 'The database is unavailable; try again shortly'), { 'retry-after': '5' });
+    return;
+  }
+  if (err instanceof StoreTimeout) {
+    logger.warn({ err: err.message, path: req.originalUrl }, 'statement timeout');
+    await sendOutcome(req, res, 503, outcome('error', 'timeout', 'The request took longer than the server allows; narrow the search or try again later'), { 'retry-after': '5' });
     return;
   }
   const bodyError = err as { type?: string; status?: number; message?: string };

@@ -111,3 +111,6 @@ export type { Resource };
 
 /** Thrown by a store that cannot reach its database right now (the HTTP layer answers 503). */
 export class StoreUnavailable extends Error {}
+
+/** Thrown when the database cancelled a statement that ran longer than allowed (the HTTP layer answers 503). */
+export class StoreTimeout extends Error {}

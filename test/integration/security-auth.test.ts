@@ -296,3 +296,58 @@ describe('token lifetime', () => {
     }
   });
 });
+
+describe('hardening', () => {
+  it('security headers on every answer; no stack traces or SQL in errors', async () => {
+    for (const url of [`${srv.base}/metadata`, `${srv.base}/Patient`, `${srv.root}/.well-known/jwks.json`]) {
+      const res = await fetch(url);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+    const bad = await fhirFetch(`${srv.base}/Patient?birthdate=${encodeURIComponent("ge1' OR 1=1; DROP TABLE resources")}`, { headers: bearer(adminToken) });
+    expect(bad.status).toBe(400);
+    expect(bad.text).not.toMatch(/\bat \S+\.(js|ts):\d+|SELECT |sqlite|postgres/i);
+  });
+
+  it('more than 200 query parameters: 400 too-costly', async () => {
+    const query = Array.from({ length: 201 }, (_, i) => `name=n${i}`).join('&');
+    const res = await fhirFetch(`${srv.base}/Patient?${query}`, { headers: bearer(adminToken) });
+    expect(res.status).toBe(400);
+    expect(res.body.issue[0].code).toBe('too-costly');
+  });
+
+  it('per-client rate limit: 429 with Retry-After and an OperationOutcome, other clients unaffected', async () => {
+    const limited = await startTestServer({ AUTH: 'on', RATE_LIMIT: '5' });
+    try {
+      const creds = JSON.parse(fs.readFileSync(path.join(limited.dataDir, 'admin-client.json'), 'utf8'));
+      const res = await fetch(`${limited.root}/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(creds.client_id, creds.client_secret) },
+        body: form({ grant_type: 'client_credentials' }),
+      });
+      const token = ((await res.json()) as any).access_token;
+      const answers = await Promise.all(Array.from({ length: 30 }, () => fhirFetch(`${limited.base}/Patient`, { headers: bearer(token) })));
+      const throttled = answers.filter((a) => a.status === 429);
+      expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(10); // the burst (2 × 5/s)
+      expect(throttled.length).toBeGreaterThan(0);
+      expect(Number(throttled[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(throttled[0].body.issue[0].code).toBe('throttled');
+      // The token endpoint limits by address: guessing secrets in bulk is slowed down.
+      const guesses = await Promise.all(
+        Array.from({ length: 70 }, () =>
+          fetch(`${limited.root}/oauth2/token`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('admin', 'guess') },
+            body: form({ grant_type: 'client_credentials' }),
+          }).then((r) => r.status),
+        ),
+      );
+      expect(guesses).toContain(429);
+      expect(guesses.filter((s) => s !== 429 && s !== 401)).toEqual([]);
+    } finally {
+      await limited.close();
+    }
+  });
+});

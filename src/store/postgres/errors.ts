@@ -1,7 +1,7 @@
 // How PostgreSQL failures are classified: retried (serialization), turned into StoreUnavailable (the
 // database cannot be reached), or passed on.
 
-import { StoreUnavailable } from '../types.js';
+import { StoreTimeout, StoreUnavailable } from '../types.js';
 
 interface PgLikeError {
   code?: string;
@@ -29,8 +29,9 @@ export function isUnavailable(err: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i.test(msg);
 }
 
-/** `err` as the store reports it: StoreUnavailable when the database is out of reach, else unchanged. */
+/** `err` as the store reports it: StoreUnavailable when the database is out of reach, StoreTimeout when it cancelled a statement, else unchanged. */
 export function translate(err: unknown): unknown {
+  if ((err as PgLikeError)?.code === '57014') return new StoreTimeout('The database cancelled a statement that ran too long');
   if (err instanceof StoreUnavailable || !isUnavailable(err)) return err;
   return new StoreUnavailable(`PostgreSQL unavailable: ${(err as PgLikeError).message ?? String(err)}`);
 }

@@ -18,6 +18,8 @@ export interface PgOptions {
   readUrl?: string;
   /** Most connections per pool (default 10). */
   poolSize?: number;
+  /** Statements running longer are cancelled (StoreTimeout); 0 or absent: never. */
+  statementTimeoutMs?: number;
   warn?: (message: string) => void;
 }
 
@@ -46,7 +48,7 @@ const types = {
   },
 };
 
-function pool(url: string, size: number, warn: (m: string) => void): pg.Pool {
+function pool(url: string, size: number, warn: (m: string) => void, statementTimeoutMs = 0): pg.Pool {
   const p = new pg.Pool({
     connectionString: url,
     max: size,
@@ -68,6 +70,8 @@ function pool(url: string, size: number, warn: (m: string) => void): pg.Pool {
   // (before PostgreSQL 12) keeps its default.
   p.on('connect', (client) => {
     client.query('SET plan_cache_mode = force_generic_plan').catch((err: Error) => warn(`plan_cache_mode not set: ${err.message}`));
+    // A query that runs away is cancelled: the request gets an OperationOutcome and the connection is free again.
+    if (statementTimeoutMs > 0) client.query(`SET statement_timeout = ${Math.floor(statementTimeoutMs)}`).catch((err: Error) => warn(`statement_timeout not set: ${err.message}`));
   });
   return p;
 }
@@ -136,10 +140,10 @@ export class PgStore implements Store {
   constructor(options: PgOptions) {
     const warn = options.warn ?? (() => undefined);
     const size = options.poolSize ?? 10;
-    this.primary = pool(options.url, size, warn);
+    this.primary = pool(options.url, size, warn, options.statementTimeoutMs);
     this.reader = new PoolReader(this.primary, this.catalog);
     if (options.readUrl) {
-      this.replica = pool(options.readUrl, size, warn);
+      this.replica = pool(options.readUrl, size, warn, options.statementTimeoutMs);
       // The replica has its own catalogue version: its own copy.
       this.searchReader = new PoolReader(this.replica, new PgCatalog());
     } else {
