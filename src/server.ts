@@ -18,6 +18,7 @@ import { accessWriteHook } from './security/access-checks.js';
 import { ensureAdminClient } from './security/admin-bootstrap.js';
 import { SigningKeys } from './security/signing-keys.js';
 import { TokenService } from './security/token-service.js';
+import { AuditLog } from './security/audit-log.js';
 
 export interface RunningServer {
   /** http://host:port (without /fhir). */
@@ -40,13 +41,15 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   await loadConformanceContent(ctx, config.profilesDir, logger);
   await loadSeedCatalogue(ctx, logger, config.seed);
   let tokens: TokenService | undefined;
+  let audit: AuditLog | undefined;
   if (config.auth === 'on') {
     const keys = new SigningKeys(store);
     await keys.ready();
     tokens = new TokenService(store, keys, config.tokenTtlSeconds);
+    audit = new AuditLog(store, (message) => logger.warn(message));
   }
   const scheduler = startScheduler(ctx, config.schedulerIntervalMs);
-  const app = createApp({ ctx, logger, isReady: () => ready, tokens });
+  const app = createApp({ ctx, logger, isReady: () => ready, tokens, audit });
   const server = createNodeServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -75,6 +78,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         server.closeAllConnections();
       });
       await scheduler.stop();
+      await audit?.flush();
       await store.close();
     },
   };

@@ -13,6 +13,7 @@ import { processBundle } from './bundle.js';
 import { invokeOperation } from '../operations/registry.js';
 import { checkInstanceAccess } from '../security/access-checks.js';
 import { authorize } from '../security/authorize.js';
+import { auditInteraction } from '../security/audit-api.js';
 
 /** Route a FhirRequest to its interaction. The only place that knows which handler serves what. */
 export async function dispatch(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse> {
@@ -25,6 +26,7 @@ export async function dispatch(ctx: FhirContext, req: FhirRequest): Promise<Fhir
     // client may see (Provenance of plans, tasks for others) is the programme's, not the client's to vouch for.
     if (req.operation !== undefined && req.operation !== 'metadata') return invokeOperation({ ...ctx, principal: undefined }, req);
   }
+  if (type === 'AuditEvent') return auditInteraction(ctx, req);
   if (req.operation === 'metadata' && !type) {
     if (method !== 'GET') notAllowed(req);
     return { status: 200, body: capabilityStatement(ctx) };

@@ -12,6 +12,10 @@ import { sendFhir, sendOutcome } from './respond.js';
 import { oauthRouter } from './oauth-routes.js';
 import { securityHeaders } from './security-headers.js';
 import { RateLimiter } from '../security/rate-limit.js';
+import type { AuditLog } from '../security/audit-log.js';
+import { auditRowFor } from '../security/audit-record.js';
+import type { Principal } from '../security/access-tokens.js';
+import type { FhirRequest, FhirResponse } from '../fhir/request.js';
 import { endpointsFor, type TokenService } from '../security/token-service.js';
 
 const METHODS = new Set<HttpMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -26,10 +30,12 @@ export interface AppOptions {
   isReady: () => boolean;
   /** Access tokens (AUTH=on); absent, every request is served without one. */
   tokens?: TokenService;
+  /** The audit trail (AUTH=on): one row per FHIR request. */
+  audit?: AuditLog;
 }
 
 /** The Express app: one catch-all FHIR route, a short middleware list (every layer costs on reads). */
-export function createApp({ ctx, logger, isReady, tokens }: AppOptions): express.Express {
+export function createApp({ ctx, logger, isReady, tokens, audit }: AppOptions): express.Express {
   const app = express();
   app.set('etag', false);
   app.set('x-powered-by', false);
@@ -75,22 +81,27 @@ export function createApp({ ctx, logger, isReady, tokens }: AppOptions): express
     const q = req.url.indexOf('?');
     const path = q < 0 ? req.url : req.url.slice(0, q);
     const query = q < 0 ? {} : parseQuery(req.url.slice(q + 1));
+    let principal: Principal | undefined;
+    let fhirReq: FhirRequest | undefined;
+    let out: FhirResponse | undefined;
     try {
       if (Object.values(query).reduce((n, v) => n + v.length, 0) > MAX_QUERY_PARAMS) fail(400, 'too-costly', `More than ${MAX_QUERY_PARAMS} query parameters`);
       // The CapabilityStatement is public (it says how to get a token); everything else needs one.
-      const principal = tokens && !(method === 'GET' && path === '/metadata') ? await tokens.authenticate(req.headers.authorization, endpointsFor(ctx.config.baseUrl)) : undefined;
+      principal = tokens && !(method === 'GET' && path === '/metadata') ? await tokens.authenticate(req.headers.authorization, endpointsFor(ctx.config.baseUrl)) : undefined;
       const wait = principal && perClient ? perClient.take(principal.clientId, Date.now()) : 0;
       if (wait > 0) throw new FhirError(429, outcome('error', 'throttled', `Rate limit of ${ctx.config.rateLimit} requests/s for client ${principal!.clientId}; retry after ${wait} s`), { 'retry-after': String(wait) });
       checkAcceptable(req.headers.accept, query._format?.[0]);
       const body = WRITES.has(method) ? parseBody(req) : undefined;
-      const fhirReq = routeRequest(method, path, query, headersOf(req), body, req.headers['content-type']);
-      const out = await dispatch(principal ? { ...ctx, principal } : ctx, fhirReq);
+      fhirReq = routeRequest(method, path, query, headersOf(req), body, req.headers['content-type']);
+      out = await dispatch(principal ? { ...ctx, principal } : ctx, fhirReq);
       // A batch/transaction (POST to the base) always answers its response Bundle: Prefer applies to its entries.
       const isWrite = WRITES.has(method) && fhirReq.operation === undefined && !fhirReq.search && fhirReq.resourceType !== undefined;
       await sendFhir(req, res, out, isWrite);
     } catch (err) {
       await sendError(req, res, err, logger);
     }
+    // Queued only: the audit trail is written in batches, off the request path (security/audit-log.ts).
+    if (audit && !(method === 'GET' && path === '/metadata')) audit.record(auditRowFor(principal, fhirReq, path, res.statusCode, out));
   });
 
   app.use((req: Request, res: Response) => {

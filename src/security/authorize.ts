@@ -62,6 +62,7 @@ export function authorize(principal: Principal, req: FhirRequest): void {
       continue;
     }
     const { type, permission } = need;
+    if (type === 'AuditEvent' && !principal.scopes.admin) forbidden('AuditEvents are for clients with the admin scope');
     if (DEFINITIONAL.has(type)) {
       if (permission === 'r' || permission === 's') continue;
       if (!principal.scopes.admin) forbidden(`Writing ${type} needs the admin scope`);

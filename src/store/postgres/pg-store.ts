@@ -179,6 +179,9 @@ export class PgStore implements Store {
   get workflow() {
     return this.reader.workflow;
   }
+  get audit() {
+    return this.reader.audit;
+  }
 
   async transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
     let serializable = false;

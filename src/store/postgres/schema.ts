@@ -141,6 +141,25 @@ const migrations: string[] = [
   );
   CREATE TABLE setting (key text PRIMARY KEY, value text NOT NULL);
   `,
+  // 3: the audit trail (store/audit-types.ts), as in store/sqlite/schema.ts migration 6
+  `
+  CREATE TABLE audit_log (
+    seq bigserial PRIMARY KEY,
+    recorded text COLLATE "C" NOT NULL,
+    client_id text,
+    organization text,
+    action text NOT NULL,
+    subtype text NOT NULL,
+    resource_type text,
+    resource_id text,
+    patient text COLLATE "C",
+    outcome integer NOT NULL,
+    status integer NOT NULL,
+    detail text
+  );
+  CREATE INDEX audit_log_patient ON audit_log (patient, recorded);
+  CREATE INDEX audit_log_recorded ON audit_log (recorded);
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = migrations.length;

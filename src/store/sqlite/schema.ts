@@ -181,6 +181,25 @@ const migrations: string[] = [
   );
   CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  // The audit trail (store/audit-types.ts): appended, never changed.
+  `
+  CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    recorded TEXT NOT NULL,
+    client_id TEXT,
+    organization TEXT,
+    action TEXT NOT NULL,
+    subtype TEXT NOT NULL,
+    resource_type TEXT,
+    resource_id TEXT,
+    patient TEXT,
+    outcome INTEGER NOT NULL,
+    status INTEGER NOT NULL,
+    detail TEXT
+  );
+  CREATE INDEX audit_log_patient ON audit_log (patient, recorded);
+  CREATE INDEX audit_log_recorded ON audit_log (recorded);
+  `,
 ];
 
 /** The schema version this code migrates to. */

@@ -23,6 +23,7 @@ import { reindexInBatches } from '../sql/reindex-batches.js';
 import { MAX_SEQ } from '../sql/search/paging.js';
 import { toStored, type VersionRow } from '../sql/version-rows.js';
 import { SqliteWorkflowReader, SqliteWorkflowWriter } from './workflow-rows.js';
+import { SqliteAuditReader, SqliteAuditWriter } from './audit-rows.js';
 
 const SELECT_VERSION = `SELECT r.type, r.id, v.version, v.last_updated, v.method, v.content
   FROM versions v JOIN resources r ON r.rid = v.rid`;
@@ -30,6 +31,7 @@ const SELECT_VERSION = `SELECT r.type, r.id, v.version, v.last_updated, v.method
 /** Reads over one connection; prepared once. */
 class SqliteReader implements StoreReader {
   readonly workflow: SqliteWorkflowReader;
+  readonly audit: SqliteAuditReader;
   private readonly current: Statement<[string, string], VersionRow>;
   private readonly byVersion: Statement<[string, string, number], VersionRow>;
 
@@ -42,10 +44,15 @@ class SqliteReader implements StoreReader {
     );
     this.byVersion = db.prepare(`${SELECT_VERSION} WHERE r.type = ? AND r.id = ? AND v.version = ?`);
     this.workflow = this.workflowRows(db);
+    this.audit = this.auditRows(db);
   }
 
   protected workflowRows(db: Database): SqliteWorkflowReader {
     return new SqliteWorkflowReader(db);
+  }
+
+  protected auditRows(db: Database): SqliteAuditReader {
+    return new SqliteAuditReader(db);
   }
 
   async readCurrent(type: string, id: string): Promise<StoredVersion | undefined> {
@@ -83,6 +90,7 @@ class SqliteReader implements StoreReader {
 /** Writes over the writer connection, used only inside a transaction. */
 class SqliteWriter extends SqliteReader implements StoreWriter {
   declare readonly workflow: SqliteWorkflowWriter;
+  declare readonly audit: SqliteAuditWriter;
   private readonly head: Statement<[string, string], { rid: number; version: number }>;
   private readonly insertResource: Statement<[string, string, number, string, number]>;
   private readonly updateResource: Statement<[number, string, number, number]>;
@@ -111,6 +119,10 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
 
   protected override workflowRows(db: Database): SqliteWorkflowWriter {
     return new SqliteWorkflowWriter(db);
+  }
+
+  protected override auditRows(db: Database): SqliteAuditWriter {
+    return new SqliteAuditWriter(db);
   }
 
   /** Reindex up to `limit` current resources of `type` after rid `afterRid` (see Store.reindex). */
@@ -233,6 +245,9 @@ export class SqliteStore implements Store {
   }
   get workflow() {
     return this.reader.workflow;
+  }
+  get audit() {
+    return this.reader.audit;
   }
 
   /**
