@@ -9,7 +9,7 @@ import { parseQuery, routeRequest } from '../fhir/route.js';
 import { parseBody } from './body.js';
 import { checkAcceptable } from './negotiation.js';
 import { sendFhir, sendOutcome } from './respond.js';
-import { oauthRouter } from './oauth-routes.js';
+import { mountOAuth } from './oauth-routes.js';
 import { securityHeaders } from './security-headers.js';
 import { RateLimiter } from '../security/rate-limit.js';
 import type { AuditLog } from '../security/audit-log.js';
@@ -61,12 +61,11 @@ export function createApp({ ctx, logger, isReady, tokens, audit }: AppOptions): 
   });
 
   if (tokens) {
-    app.use('/oauth2/token', (req, res, next) => {
+    mountOAuth(app, ctx, tokens, (req, res, next) => {
       const wait = perAddress.take(req.socket.remoteAddress ?? '', Date.now());
       if (wait === 0) return next();
       res.set({ 'retry-after': String(wait), 'cache-control': 'no-store' }).status(429).json({ error: 'slow_down', error_description: `Too many token requests; retry after ${wait} s` });
     });
-    app.use(oauthRouter(ctx, tokens));
   }
 
   const raw = express.raw({ type: () => true, limit: ctx.config.maxBodyBytes });

@@ -11,13 +11,17 @@ import { ASSERTION_ALGS, endpointsFor, OAuthError, type TokenService } from '../
 
 const FORM_LIMIT = '64kb';
 
-export function oauthRouter(ctx: FhirContext, tokens: TokenService): express.Router {
+/**
+ * Mount the endpoints on `app`: /oauth2/* as one router (FHIR requests pass it with one prefix check),
+ * the two well-known documents as single routes. `limitToken` guards the token endpoint.
+ */
+export function mountOAuth(app: express.Express, ctx: FhirContext, tokens: TokenService, limitToken: express.RequestHandler): void {
   const router = express.Router();
   const endpoints = () => endpointsFor(ctx.config.baseUrl);
   const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, type: () => true });
   const json = express.json({ limit: FORM_LIMIT, type: () => true });
 
-  router.post('/oauth2/token', form, async (req: Request, res: Response) => {
+  router.post('/token', limitToken, form, async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const one = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
     try {
@@ -31,7 +35,7 @@ export function oauthRouter(ctx: FhirContext, tokens: TokenService): express.Rou
     }
   });
 
-  router.post('/oauth2/register', json, async (req: Request, res: Response) => {
+  router.post('/register', json, async (req: Request, res: Response) => {
     try {
       const principal = await tokens.authenticate(req.headers.authorization, endpoints());
       res.set('cache-control', 'no-store').status(201).json(await tokens.register(principal, req.body));
@@ -40,7 +44,7 @@ export function oauthRouter(ctx: FhirContext, tokens: TokenService): express.Rou
     }
   });
 
-  router.post('/oauth2/rotate-keys', async (req: Request, res: Response) => {
+  router.post('/rotate-keys', async (req: Request, res: Response) => {
     try {
       const principal = await tokens.authenticate(req.headers.authorization, endpoints());
       res.status(200).json(await tokens.rotateKeys(principal));
@@ -49,11 +53,13 @@ export function oauthRouter(ctx: FhirContext, tokens: TokenService): express.Rou
     }
   });
 
-  router.get('/.well-known/jwks.json', (_req: Request, res: Response) => {
+  app.use('/oauth2', router);
+
+  app.get('/.well-known/jwks.json', (_req: Request, res: Response) => {
     res.set('cache-control', 'max-age=60').json(tokens.keys.jwks());
   });
 
-  router.get('/fhir/.well-known/smart-configuration', (_req: Request, res: Response) => {
+  app.get('/fhir/.well-known/smart-configuration', (_req: Request, res: Response) => {
     const e = endpoints();
     res.json({
       issuer: e.issuer,
@@ -67,7 +73,6 @@ export function oauthRouter(ctx: FhirContext, tokens: TokenService): express.Rou
       capabilities: ['client-confidential-symmetric', 'client-confidential-asymmetric', 'permission-v1', 'permission-v2'],
     });
   });
-  return router;
 }
 
 function sendOAuthError(res: Response, err: unknown): void {

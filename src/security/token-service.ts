@@ -50,10 +50,14 @@ export interface Endpoints {
   audience: string;
 }
 
+let endpoints: Endpoints | undefined;
+
 /** The endpoints for a FHIR base URL (`…/fhir`): the server's root serves /oauth2 and /.well-known. */
 export function endpointsFor(baseUrl: string): Endpoints {
+  if (endpoints?.audience === baseUrl) return endpoints; // asked on every request: one base per server
   const root = baseUrl.replace(/\/fhir$/, '');
-  return { issuer: root, token: `${root}/oauth2/token`, register: `${root}/oauth2/register`, jwks: `${root}/.well-known/jwks.json`, audience: baseUrl };
+  endpoints = { issuer: root, token: `${root}/oauth2/token`, register: `${root}/oauth2/register`, jwks: `${root}/.well-known/jwks.json`, audience: baseUrl };
+  return endpoints;
 }
 
 export class TokenService {

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { AuditQuery, AuditReader, AuditRow, AuditWriter } from '../audit-types.js';
 import { AUDIT_COLUMNS, AUDIT_INSERT_COLUMNS, auditRow, auditStatements, auditValues } from '../sql/audit-query.js';
 
@@ -20,10 +20,26 @@ export class SqliteAuditReader implements AuditReader {
   }
 }
 
+/** Rows per INSERT statement: one statement run per 100 rows, not per row. */
+const CHUNK = 100;
+const ROW = `(${AUDIT_INSERT_COLUMNS.map(() => '?').join(', ')})`;
+
 export class SqliteAuditWriter extends SqliteAuditReader implements AuditWriter {
-  private readonly insert = this.db.prepare(`INSERT INTO audit_log (${AUDIT_INSERT_COLUMNS.join(', ')}) VALUES (${AUDIT_INSERT_COLUMNS.map(() => '?').join(', ')})`);
+  private readonly inserts = new Map<number, Statement>();
 
   async append(rows: AuditRow[]): Promise<void> {
-    for (const r of rows) this.insert.run(...auditValues(r));
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const chunk = rows.slice(i, i + CHUNK);
+      this.insertOf(chunk.length).run(...chunk.flatMap(auditValues));
+    }
+  }
+
+  private insertOf(n: number): Statement {
+    let s = this.inserts.get(n);
+    if (!s) {
+      s = this.db.prepare(`INSERT INTO audit_log (${AUDIT_INSERT_COLUMNS.join(', ')}) VALUES ${Array(n).fill(ROW).join(', ')}`);
+      this.inserts.set(n, s);
+    }
+    return s;
   }
 }
