@@ -18,6 +18,8 @@ export const ASSERTION_ALGS = ['RS384', 'ES384', 'RS256', 'ES256', 'PS384'];
 /** SMART: a client assertion expires at most five minutes after it is made. */
 const MAX_ASSERTION_SECONDS = 300;
 const CLOCK_TOLERANCE_SECONDS = 30;
+/** Key prefix of remembered client-assertion jti among the store's once-only keys. */
+const ASSERTION_KEY = 'client-assertion:';
 /** Verified tokens remembered (oldest dropped first). */
 const VERIFIED_CACHE = 10_000;
 
@@ -61,8 +63,8 @@ export function endpointsFor(baseUrl: string): Endpoints {
 }
 
 export class TokenService {
-  /** jti of client assertions seen, until they expire (per node: a replay through another node is not caught). */
-  private readonly seenAssertions = new Map<string, number>();
+  /** When this node last removed the remembered jti of expired assertions (ms). */
+  private prunedAt = 0;
   /** Tokens already verified, until they expire: a client sends the same one with every request. */
   private readonly verified = new Map<string, Principal>();
 
@@ -132,15 +134,26 @@ export class TokenService {
     }
     const now = Math.floor(Date.now() / 1000);
     if (payload.exp! > now + MAX_ASSERTION_SECONDS + CLOCK_TOLERANCE_SECONDS) throw rejected('exp is more than five minutes ahead');
-    this.forgetExpiredAssertions(now);
-    const key = `${client.clientId} ${payload.jti}`;
-    if (this.seenAssertions.has(key)) throw rejected('this jti was used before');
-    this.seenAssertions.set(key, payload.exp!);
+    if (typeof payload.jti !== 'string' || payload.jti.length > 256) throw rejected('jti must be a string of at most 256 characters');
+    if (!(await this.firstUseOf(client.clientId, payload.jti, now))) throw rejected('this jti was used before');
     return client;
   }
 
-  private forgetExpiredAssertions(now: number): void {
-    for (const [key, exp] of this.seenAssertions) if (exp + CLOCK_TOLERANCE_SECONDS < now) this.seenAssertions.delete(key);
+  /**
+   * Remember an assertion's jti in the store, so a replay is refused by every node sharing it (the key's
+   * uniqueness decides between two nodes at once); jti older than an assertion can live are removed.
+   */
+  private async firstUseOf(clientId: string, jti: string, now: number): Promise<boolean> {
+    const key = `${ASSERTION_KEY}${clientId} ${jti}`;
+    const createdBefore = new Date((now - MAX_ASSERTION_SECONDS - 2 * CLOCK_TOLERANCE_SECONDS) * 1000).toISOString();
+    const prune = now * 1000 - this.prunedAt > 60_000;
+    if (prune) this.prunedAt = now * 1000;
+    return this.store.transaction(async (tx) => {
+      if (prune) await tx.workflow.forgetIdempotency(ASSERTION_KEY, createdBefore);
+      if (await tx.workflow.idempotency(key)) return false;
+      await tx.workflow.rememberIdempotency({ key, fingerprint: 'client-assertion', status: 0, body: '', created: new Date(now * 1000).toISOString() });
+      return true;
+    });
   }
 
   /** The principal of a FHIR request's `Authorization: Bearer` token; 401 (OperationOutcome, WWW-Authenticate) otherwise. */

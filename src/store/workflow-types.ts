@@ -76,5 +76,7 @@ export interface WorkflowWriter extends WorkflowReader {
   /** Remove a timer; resolves true when it was still there (so it fires at most once). */
   deleteTimer(carePlanId: string, timerId: string): Promise<boolean>;
   rememberIdempotency(row: IdempotencyRow): Promise<void>;
+  /** Remove the remembered keys starting with `keyPrefix` created before `createdBefore` (ISO instant); resolves to how many. */
+  forgetIdempotency(keyPrefix: string, createdBefore: string): Promise<number>;
   setSetting(key: string, value: string): Promise<void>;
 }

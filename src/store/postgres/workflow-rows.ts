@@ -117,6 +117,10 @@ export class PgWorkflowWriter extends PgWorkflowReader implements WorkflowWriter
       [row.key, row.fingerprint, row.status, row.body, row.created],
     );
   }
+  async forgetIdempotency(keyPrefix: string, createdBefore: string) {
+    const { rowCount } = await this.query('wf_forget_keys', "DELETE FROM idempotency_key WHERE key LIKE $1 || '%' AND created < $2", [keyPrefix, createdBefore]);
+    return rowCount ?? 0;
+  }
   async setSetting(key: string, value: string) {
     await this.query(
       'wf_set_setting',

@@ -79,6 +79,7 @@ export class SqliteWorkflowWriter extends SqliteWorkflowReader implements Workfl
   private readonly upsertTimer: Statement;
   private readonly removeTimer: Statement<[string, string]>;
   private readonly insertKey: Statement;
+  private readonly removeKeys: Statement<[string, string]>;
   private readonly upsertSetting: Statement<[string, string]>;
 
   constructor(db: Database) {
@@ -99,6 +100,7 @@ export class SqliteWorkflowWriter extends SqliteWorkflowReader implements Workfl
     this.removeTimer = db.prepare('DELETE FROM workflow_timer WHERE careplan_id = ? AND timer_id = ?');
     this.insertKey = db.prepare(`INSERT INTO idempotency_key (key, fingerprint, status, body, created)
       VALUES (@key, @fingerprint, @status, @body, @created)`);
+    this.removeKeys = db.prepare("DELETE FROM idempotency_key WHERE key LIKE ? || '%' AND created < ?");
     this.upsertSetting = db.prepare(
       'INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     );
@@ -125,6 +127,9 @@ export class SqliteWorkflowWriter extends SqliteWorkflowReader implements Workfl
   }
   async rememberIdempotency(row: IdempotencyRow) {
     this.insertKey.run(row);
+  }
+  async forgetIdempotency(keyPrefix: string, createdBefore: string) {
+    return this.removeKeys.run(keyPrefix, createdBefore).changes;
   }
   async setSetting(key: string, value: string) {
     this.upsertSetting.run(key, value);
