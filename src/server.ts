@@ -59,7 +59,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host}:${port}`;
   // PORT=0 without a BASE_URL: the default base names port 0, replaced by the port the system chose.
-  if (new URL(config.baseUrl).port === '0') config.baseUrl = `${url}/fhir`;
+  if (config.baseUrl === `http://${config.host}:0/fhir`) config.baseUrl = `${url}/fhir`;
   if (tokens) {
     const file = await ensureAdminClient(ctx);
     if (file) logger.warn({ file }, `first start with AUTH=on: the admin client's credentials are in ${file} (readable by this user only); keep them safe`);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFixtures } from '../fixtures/programmes/load.js';
 import { SKS, createPatient, createWorld, type World } from '../fixtures/programmes/http.js';
+import { adminCredentials, bearer, registerClient, tokenFor } from '../support/auth.js';
 import { dropDatabaseFor } from '../support/pg-databases.js';
 import { fhirFetch, startTestServer, type TestServer } from '../support/server.js';
 import { createResource } from './rest-helpers.js';
@@ -25,24 +26,13 @@ const tokens: Record<string, string> = {};
 type Who = 'gpA' | 'gpB' | 'municipalityX' | 'hospitalH' | 'admin';
 const WHO: Who[] = ['gpA', 'gpB', 'municipalityX', 'hospitalH', 'admin'];
 
-const as = (who: Who) => ({ authorization: `Bearer ${tokens[who]}` });
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+const as = (who: Who) => bearer(tokens[who]);
 
-async function token(id: string, secret: string): Promise<string> {
-  const res = await fetch(`${srv.root}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(id, secret) }, body: 'grant_type=client_credentials' });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as any).access_token;
-}
-
+/** A token with every scope (system/*.cruds) for a client newly registered for `organization`. */
 async function clientFor(organization: string): Promise<string> {
-  const res = await fetch(`${srv.root}/oauth2/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...as('admin') },
-    body: JSON.stringify({ client_name: organization, organization, scope: 'system/*.cruds' }),
-  });
-  expect(res.status).toBe(201);
-  const reg = (await res.json()) as any;
-  return token(reg.client_id, reg.client_secret);
+  const reg = await registerClient(srv.root, tokens.admin, { client_name: organization, organization, scope: 'system/*.cruds' });
+  expect(reg.status).toBe(201);
+  return tokenFor(srv.root, reg.body.client_id, reg.body.client_secret);
 }
 
 /** Status per client of the same request. */
@@ -77,8 +67,8 @@ beforeAll(async () => {
   await setup.close();
 
   srv = await startTestServer({ DATA_DIR: dataDir, AUTH: 'on' });
-  const admin = JSON.parse(fs.readFileSync(path.join(dataDir, 'admin-client.json'), 'utf8'));
-  tokens.admin = await token(admin.client_id, admin.client_secret);
+  const admin = adminCredentials(dataDir);
+  tokens.admin = await tokenFor(srv.root, admin.client_id, admin.client_secret);
   tokens.gpA = await clientFor(`Organization/${world.practice}`);
   tokens.gpB = await clientFor(`Organization/${gpB}`);
   tokens.municipalityX = await clientFor(`Organization/${world.municipality}`);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminCredentials, bearer, registerClient, tokenFor } from '../support/auth.js';
 import { dropDatabaseFor } from '../support/pg-databases.js';
 import { fhirFetch, startTestServer, type TestServer } from '../support/server.js';
 
@@ -20,18 +21,10 @@ let gpOrg: string;
 let patient: string;
 let hidden: string;
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-async function token(id: string, secret: string): Promise<string> {
-  const res = await fetch(`${srv.root}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(id, secret) }, body: 'grant_type=client_credentials' });
-  return ((await res.json()) as any).access_token;
-}
-
 async function start(): Promise<void> {
   srv = await startTestServer({ DATA_DIR: dataDir, AUTH: 'on' });
-  const admin = JSON.parse(fs.readFileSync(path.join(dataDir, 'admin-client.json'), 'utf8'));
-  adminToken = await token(admin.client_id, admin.client_secret);
+  const admin = adminCredentials(dataDir);
+  adminToken = await tokenFor(srv.root, admin.client_id, admin.client_secret);
 }
 
 /** The audit events of a search, once at least `n` have been written (they are appended in batches). */
@@ -51,10 +44,9 @@ beforeAll(async () => {
   await start();
   const org = await fhirFetch(`${srv.base}/Organization`, { method: 'POST', body: { resourceType: 'Organization', name: 'Audit GP' }, headers: bearer(adminToken) });
   gpOrg = `Organization/${org.body.id}`;
-  const reg = await fetch(`${srv.root}/oauth2/register`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(adminToken) }, body: JSON.stringify({ client_name: 'audit gp', organization: gpOrg, scope: 'system/*.cruds' }) });
-  const client = (await reg.json()) as any;
+  const { body: client } = await registerClient(srv.root, adminToken, { client_name: 'audit gp', organization: gpOrg, scope: 'system/*.cruds' });
   gpClient = client.client_id;
-  gpToken = await token(client.client_id, client.client_secret);
+  gpToken = await tokenFor(srv.root, client.client_id, client.client_secret);
   patient = (await fhirFetch(`${srv.base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Auditsen' }], generalPractitioner: [{ reference: gpOrg }] }, headers: bearer(adminToken) })).body.id;
   hidden = (await fhirFetch(`${srv.base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Hemmelig' }] }, headers: bearer(adminToken) })).body.id;
 });

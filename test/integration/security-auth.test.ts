@@ -3,6 +3,7 @@ import path from 'node:path';
 import { decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { adminCredentials, basic, bearer, registerClient, tokenFor, tokenRequest, type AdminCredentials } from '../support/auth.js';
 import { fhirFetch, startTestServer, type TestServer } from '../support/server.js';
 
 /*
@@ -13,29 +14,8 @@ import { fhirFetch, startTestServer, type TestServer } from '../support/server.j
  */
 
 let srv: TestServer;
-let admin: { client_id: string; client_secret: string; token_endpoint: string };
+let admin: AdminCredentials;
 let adminToken: string;
-
-const form = (o: Record<string, string>) => new URLSearchParams(o).toString();
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-
-async function tokenRequest(body: Record<string, string>, headers: Record<string, string> = {}) {
-  const res = await fetch(`${srv.root}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: form(body) });
-  return { status: res.status, body: (await res.json()) as any, headers: res.headers };
-}
-
-async function tokenFor(id: string, secret: string, scope?: string): Promise<string> {
-  const res = await tokenRequest({ grant_type: 'client_credentials', ...(scope && { scope }) }, { authorization: basic(id, secret) });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body.access_token;
-}
-
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-async function register(body: Record<string, unknown>, token = adminToken) {
-  const res = await fetch(`${srv.root}/oauth2/register`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(token) }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as any };
-}
 
 async function organization(name: string): Promise<string> {
   const res = await fhirFetch(`${srv.base}/Organization`, { method: 'POST', body: { resourceType: 'Organization', name }, headers: bearer(adminToken) });
@@ -45,8 +25,8 @@ async function organization(name: string): Promise<string> {
 
 beforeAll(async () => {
   srv = await startTestServer({ AUTH: 'on' });
-  admin = JSON.parse(fs.readFileSync(path.join(srv.dataDir, 'admin-client.json'), 'utf8'));
-  adminToken = await tokenFor(admin.client_id, admin.client_secret);
+  admin = adminCredentials(srv.dataDir);
+  adminToken = await tokenFor(srv.root, admin.client_id, admin.client_secret);
 });
 afterAll(async () => {
   await srv?.close();
@@ -96,7 +76,7 @@ describe('security on by default', () => {
 
 describe('token endpoint', () => {
   it('client_secret_basic: a short-lived signed token with the granted scopes', async () => {
-    const res = await tokenRequest({ grant_type: 'client_credentials', scope: 'system/Patient.rs' }, { authorization: basic(admin.client_id, admin.client_secret) });
+    const res = await tokenRequest(srv.root, { grant_type: 'client_credentials', scope: 'system/Patient.rs' }, { authorization: basic(admin.client_id, admin.client_secret) });
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.body).toMatchObject({ token_type: 'bearer', expires_in: 300, scope: 'system/Patient.rs' });
@@ -107,17 +87,17 @@ describe('token endpoint', () => {
   });
 
   it('refuses a wrong secret, an unknown client, no client authentication, other grants and unknown scopes', async () => {
-    const wrong = await tokenRequest({ grant_type: 'client_credentials' }, { authorization: basic(admin.client_id, `${admin.client_secret}x`) });
+    const wrong = await tokenRequest(srv.root, { grant_type: 'client_credentials' }, { authorization: basic(admin.client_id, `${admin.client_secret}x`) });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error).toBe('invalid_client');
     expect(wrong.headers.get('www-authenticate')).toMatch(/^Basic/);
-    const unknown = await tokenRequest({ grant_type: 'client_credentials' }, { authorization: basic('nobody', 'secret') });
+    const unknown = await tokenRequest(srv.root, { grant_type: 'client_credentials' }, { authorization: basic('nobody', 'secret') });
     expect(unknown.status).toBe(401);
     expect(unknown.body.error).toBe('invalid_client');
-    expect((await tokenRequest({ grant_type: 'client_credentials' })).status).toBe(401);
-    const grant = await tokenRequest({ grant_type: 'password', username: 'a', password: 'b' }, { authorization: basic(admin.client_id, admin.client_secret) });
+    expect((await tokenRequest(srv.root, { grant_type: 'client_credentials' })).status).toBe(401);
+    const grant = await tokenRequest(srv.root, { grant_type: 'password', username: 'a', password: 'b' }, { authorization: basic(admin.client_id, admin.client_secret) });
     expect([grant.status, grant.body.error]).toEqual([400, 'unsupported_grant_type']);
-    const scope = await tokenRequest({ grant_type: 'client_credentials', scope: 'patient/*.rs' }, { authorization: basic(admin.client_id, admin.client_secret) });
+    const scope = await tokenRequest(srv.root, { grant_type: 'client_credentials', scope: 'patient/*.rs' }, { authorization: basic(admin.client_id, admin.client_secret) });
     expect([scope.status, scope.body.error]).toEqual([400, 'invalid_scope']);
   });
 
@@ -141,10 +121,10 @@ describe('scopes on every interaction', () => {
   let org: string;
   beforeAll(async () => {
     org = await organization('Lægehuset Nord');
-    const reg = await register({ client_name: 'GP system', organization: org, scope: 'system/Patient.rs system/Observation.cruds', token_endpoint_auth_method: 'client_secret_basic' });
+    const reg = await registerClient(srv.root, adminToken, { client_name: 'GP system', organization: org, scope: 'system/Patient.rs system/Observation.cruds', token_endpoint_auth_method: 'client_secret_basic' });
     expect(reg.status).toBe(201);
     expect(reg.body).toMatchObject({ organization: org, token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'] });
-    gpToken = await tokenFor(reg.body.client_id, reg.body.client_secret, 'system/*.cruds');
+    gpToken = await tokenFor(srv.root, reg.body.client_id, reg.body.client_secret, 'system/*.cruds');
   });
 
   it('grants only what the client is allowed, and each interaction is checked against it', async () => {
@@ -194,12 +174,12 @@ describe('scopes on every interaction', () => {
 
   it('registering clients and rotating keys need the admin scope', async () => {
     const org = await organization('Kommune X');
-    const res = await register({ client_name: 'sneaky', organization: org, scope: 'system/*.cruds admin' }, gpToken);
+    const res = await registerClient(srv.root, gpToken, { client_name: 'sneaky', organization: org, scope: 'system/*.cruds admin' });
     expect(res.status).toBe(403);
     expect(res.body.error).toBe('insufficient_scope');
     const rotate = await fetch(`${srv.root}/oauth2/rotate-keys`, { method: 'POST', headers: bearer(gpToken) });
     expect(rotate.status).toBe(403);
-    const bad = await register({ client_name: 'no org', organization: 'Organization/does-not-exist', scope: 'system/*.rs' });
+    const bad = await registerClient(srv.root, adminToken, { client_name: 'no org', organization: 'Organization/does-not-exist', scope: 'system/*.rs' });
     expect([bad.status, bad.body.error]).toEqual([400, 'invalid_client_metadata']);
   });
 });
@@ -220,14 +200,14 @@ describe('private_key_jwt', () => {
       .sign(overrides.key ?? privateKey);
 
   const withAssertion = async (jwt: string) =>
-    tokenRequest({ grant_type: 'client_credentials', scope: 'system/CarePlan.rs', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: jwt });
+    tokenRequest(srv.root, { grant_type: 'client_credentials', scope: 'system/CarePlan.rs', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: jwt });
 
   beforeAll(async () => {
     const pair = await generateKeyPair('ES384');
     privateKey = pair.privateKey;
     kid = 'hospital-key-1';
     const jwk = { ...(await exportJWK(pair.publicKey)), kid, alg: 'ES384' };
-    const reg = await register({ client_name: 'Hospital EHR', organization: await organization('Medicinsk afdeling H'), scope: 'system/CarePlan.rs system/Task.cruds', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] } });
+    const reg = await registerClient(srv.root, adminToken, { client_name: 'Hospital EHR', organization: await organization('Medicinsk afdeling H'), scope: 'system/CarePlan.rs system/Task.cruds', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] } });
     expect(reg.status).toBe(201);
     expect(reg.body.client_secret).toBeUndefined();
     clientId = reg.body.client_id;
@@ -261,11 +241,11 @@ describe('private_key_jwt', () => {
 
 describe('key rotation without restart', () => {
   it('tokens signed before a rotation stay valid; new ones use the new key; the JWK Set has both', async () => {
-    const before = await tokenFor(admin.client_id, admin.client_secret);
+    const before = await tokenFor(srv.root, admin.client_id, admin.client_secret);
     const rotate = await fetch(`${srv.root}/oauth2/rotate-keys`, { method: 'POST', headers: bearer(adminToken) });
     expect(rotate.status).toBe(200);
     const { kid } = (await rotate.json()) as any;
-    const after = await tokenFor(admin.client_id, admin.client_secret);
+    const after = await tokenFor(srv.root, admin.client_id, admin.client_secret);
     expect(decodeProtectedHeader(after).kid).toBe(kid);
     expect(decodeProtectedHeader(before).kid).not.toBe(kid);
     for (const token of [before, after]) expect((await fhirFetch(`${srv.base}/Patient`, { headers: bearer(token) })).status).toBe(200);
@@ -278,13 +258,9 @@ describe('token lifetime', () => {
   it('an expired access token is refused', async () => {
     const short = await startTestServer({ AUTH: 'on', TOKEN_TTL_SECONDS: '1' });
     try {
-      const creds = JSON.parse(fs.readFileSync(path.join(short.dataDir, 'admin-client.json'), 'utf8'));
-      const res = await fetch(`${short.root}/oauth2/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(creds.client_id, creds.client_secret) },
-        body: form({ grant_type: 'client_credentials' }),
-      });
-      const { access_token: token, expires_in } = (await res.json()) as any;
+      const creds = adminCredentials(short.dataDir);
+      const res = await tokenRequest(short.root, { grant_type: 'client_credentials' }, { authorization: basic(creds.client_id, creds.client_secret) });
+      const { access_token: token, expires_in } = res.body;
       expect(expires_in).toBe(1);
       expect((await fhirFetch(`${short.base}/Patient`, { headers: bearer(token) })).status).toBe(200);
       await new Promise((r) => setTimeout(r, 2100));
@@ -321,13 +297,8 @@ describe('hardening', () => {
   it('per-client rate limit: 429 with Retry-After and an OperationOutcome, other clients unaffected', async () => {
     const limited = await startTestServer({ AUTH: 'on', RATE_LIMIT: '5' });
     try {
-      const creds = JSON.parse(fs.readFileSync(path.join(limited.dataDir, 'admin-client.json'), 'utf8'));
-      const res = await fetch(`${limited.root}/oauth2/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(creds.client_id, creds.client_secret) },
-        body: form({ grant_type: 'client_credentials' }),
-      });
-      const token = ((await res.json()) as any).access_token;
+      const creds = adminCredentials(limited.dataDir);
+      const token = await tokenFor(limited.root, creds.client_id, creds.client_secret);
       const answers = await Promise.all(Array.from({ length: 30 }, () => fhirFetch(`${limited.base}/Patient`, { headers: bearer(token) })));
       const throttled = answers.filter((a) => a.status === 429);
       expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(10); // the burst (2 × 5/s)
@@ -336,13 +307,7 @@ describe('hardening', () => {
       expect(throttled[0].body.issue[0].code).toBe('throttled');
       // The token endpoint limits by address: guessing secrets in bulk is slowed down.
       const guesses = await Promise.all(
-        Array.from({ length: 70 }, () =>
-          fetch(`${limited.root}/oauth2/token`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('admin', 'guess') },
-            body: form({ grant_type: 'client_credentials' }),
-          }).then((r) => r.status),
-        ),
+        Array.from({ length: 70 }, () => tokenRequest(limited.root, { grant_type: 'client_credentials' }, { authorization: basic('admin', 'guess') }).then((r) => r.status)),
       );
       expect(guesses).toContain(429);
       expect(guesses.filter((s) => s !== 429 && s !== 401)).toEqual([]);

@@ -1,7 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminCredentials, bearer, registerClient, tokenFor } from '../support/auth.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 /*
@@ -45,36 +44,21 @@ async function send(p: Probe): Promise<{ status: number; text: string }> {
 }
 
 const json = { 'content-type': 'application/fhir+json' };
-const auth = (token: string) => ({ authorization: `Bearer ${token}` });
-
-async function tokenOf(id: string, secret: string): Promise<string> {
-  const res = await fetch(`${srv.root}/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` },
-    body: 'grant_type=client_credentials',
-  });
-  return ((await res.json()) as any).access_token;
-}
 
 beforeAll(async () => {
   srv = await startTestServer({ AUTH: 'on', MAX_BODY_BYTES: String(256 * 1024) });
-  const admin = JSON.parse(fs.readFileSync(path.join(srv.dataDir, 'admin-client.json'), 'utf8'));
-  adminToken = await tokenOf(admin.client_id, admin.client_secret);
+  const admin = adminCredentials(srv.dataDir);
+  adminToken = await tokenFor(srv.root, admin.client_id, admin.client_secret);
   const post = async (resource: object) => {
-    const res = await fetch(`${srv.base}/${(resource as any).resourceType}`, { method: 'POST', headers: { ...json, ...auth(adminToken) }, body: JSON.stringify(resource) });
+    const res = await fetch(`${srv.base}/${(resource as any).resourceType}`, { method: 'POST', headers: { ...json, ...bearer(adminToken) }, body: JSON.stringify(resource) });
     expect(res.status).toBe(201);
     return ((await res.json()) as any).id as string;
   };
   const gpOrg = await post({ resourceType: 'Organization', name: 'Fuzz GP' });
   await post({ resourceType: 'Patient', name: [{ family: 'Visible' }], generalPractitioner: [{ reference: `Organization/${gpOrg}` }] });
   hiddenPatient = await post({ resourceType: 'Patient', name: [{ family: 'Hidden' }] });
-  const reg = await fetch(`${srv.root}/oauth2/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...auth(adminToken) },
-    body: JSON.stringify({ client_name: 'fuzz gp', organization: `Organization/${gpOrg}`, scope: 'system/*.cruds' }),
-  });
-  const gp = (await reg.json()) as any;
-  gpToken = await tokenOf(gp.client_id, gp.client_secret);
+  const { body: gp } = await registerClient(srv.root, adminToken, { client_name: 'fuzz gp', organization: `Organization/${gpOrg}`, scope: 'system/*.cruds' });
+  gpToken = await tokenFor(srv.root, gp.client_id, gp.client_secret);
 });
 afterAll(async () => {
   await srv?.close();
@@ -98,11 +82,11 @@ function hostileProbes(): Probe[] {
   for (let i = 0; i < 300; i++) {
     const cut = VALID_PATIENT.slice(0, Math.floor(rnd() * (VALID_PATIENT.length - 1)));
     const body = pick([cut, `${cut}}}}`, '{"resourceType":', 'null', '[]', '"Patient"', '{"resourceType":"Patient",,}', Buffer.from([0xff, 0xfe, 0x7b, 0x22, 0xc3, 0x28]), '{"resourceType":"Patient","birthDate":1e999}', `{"resourceType":"Patient","__proto__":{"admin":true}}`]);
-    out.push({ label: 'broken JSON', method: pick(['POST', 'PUT']), path: pick(['/fhir/Patient', '/fhir/Patient/fz1', '/fhir']), headers: { ...json, ...auth(token()) }, body });
+    out.push({ label: 'broken JSON', method: pick(['POST', 'PUT']), path: pick(['/fhir/Patient', '/fhir/Patient/fz1', '/fhir']), headers: { ...json, ...bearer(token()) }, body });
   }
   // 2. Deep nesting; 3. huge bodies.
-  for (let i = 0; i < 50; i++) out.push({ label: 'deep JSON', method: 'POST', path: '/fhir/Patient', headers: { ...json, ...auth(token()) }, body: `${'{"a":'.repeat(150 + i)}1${'}'.repeat(150 + i)}` });
-  for (let i = 0; i < 10; i++) out.push({ label: 'huge body', method: 'POST', path: '/fhir/Patient', headers: { ...json, ...auth(token()) }, body: JSON.stringify({ resourceType: 'Patient', text: 'x'.repeat(300 * 1024) }) });
+  for (let i = 0; i < 50; i++) out.push({ label: 'deep JSON', method: 'POST', path: '/fhir/Patient', headers: { ...json, ...bearer(token()) }, body: `${'{"a":'.repeat(150 + i)}1${'}'.repeat(150 + i)}` });
+  for (let i = 0; i < 10; i++) out.push({ label: 'huge body', method: 'POST', path: '/fhir/Patient', headers: { ...json, ...bearer(token()) }, body: JSON.stringify({ resourceType: 'Patient', text: 'x'.repeat(300 * 1024) }) });
   // 4. Wrong types and shapes.
   const wrong = [
     { resourceType: 'Observation' }, { resourceType: 'Hacker', id: 'x' }, { resourceType: 'Patient', id: 'other-id' }, { resourceType: 'Patient', name: 'Karen' },
@@ -113,7 +97,7 @@ function hostileProbes(): Probe[] {
   ];
   for (let i = 0; i < 200; i++) {
     const body = JSON.stringify(pick(wrong));
-    out.push({ label: 'wrong types', method: pick(['POST', 'PUT']), path: pick(['/fhir/Patient', '/fhir/Patient/fz2', '/fhir']), headers: { ...json, ...auth(token()) }, body });
+    out.push({ label: 'wrong types', method: pick(['POST', 'PUT']), path: pick(['/fhir/Patient', '/fhir/Patient/fz2', '/fhir']), headers: { ...json, ...bearer(token()) }, body });
   }
   // 5. Invalid ids and versions.
   const ids = ['..%2F..%2Fetc%2Fpasswd', '%00', 'a'.repeat(100), 'x%20y', '%E2%80%AE', "1'--", '*', '%2A', 'Patient', '_history', '-', '.', '..'];
@@ -121,13 +105,13 @@ function hostileProbes(): Probe[] {
   for (let i = 0; i < 350; i++) {
     const id = pick(ids);
     const p = pick([`/fhir/Patient/${id}`, `/fhir/Patient/${id}/_history/${pick(versions)}`, `/fhir/Patient/fz3/_history/${pick(versions)}`, `/fhir/${id}/${id}`, `/fhir/Patient/${id}/$everything`, `/fhir/CarePlan/${id}/$event`]);
-    out.push({ label: 'invalid id/version', method: pick(['GET', 'DELETE', 'PUT', 'PATCH', 'POST']), path: p, headers: { ...json, ...auth(token()) }, body: pick([undefined, VALID_PATIENT]) });
+    out.push({ label: 'invalid id/version', method: pick(['GET', 'DELETE', 'PUT', 'PATCH', 'POST']), path: p, headers: { ...json, ...bearer(token()) }, body: pick([undefined, VALID_PATIENT]) });
   }
   // 6. SQL injection attempts in search parameters.
   for (let i = 0; i < 600; i++) {
     const criterion = rnd() < 0.7;
     const q = `${encodeURIComponent(pick(criterion ? CRITERIA : RESULT_PARAMS))}=${encodeURIComponent(pick(SQL))}`;
-    out.push({ label: 'SQL in search', method: 'GET', path: `/fhir/${pick(['Patient', 'Observation', 'CarePlan'])}?${q}`, headers: auth(token()), expectEmpty: criterion });
+    out.push({ label: 'SQL in search', method: 'GET', path: `/fhir/${pick(['Patient', 'Observation', 'CarePlan'])}?${q}`, headers: bearer(token()), expectEmpty: criterion });
   }
   // 7. FHIRPath injection: FHIRPath Patch paths and hostile patch documents.
   for (let i = 0; i < 150; i++) {
@@ -135,7 +119,7 @@ function hostileProbes(): Probe[] {
       { resourceType: 'Parameters', parameter: [{ name: 'operation', part: [{ name: 'type', valueCode: 'replace' }, { name: 'path', valueString: pick(FHIRPATH) }, { name: 'value', valueString: 'x' }] }] },
       { resourceType: 'Parameters', parameter: [{ name: 'operation', part: [{ name: 'type', valueCode: 'delete' }, { name: 'path', valueString: pick(FHIRPATH) }] }] },
     ]);
-    out.push({ label: 'FHIRPath patch', method: 'PATCH', path: '/fhir/Patient/fz1', headers: { ...json, ...auth(token()) }, body: JSON.stringify(patch) });
+    out.push({ label: 'FHIRPath patch', method: 'PATCH', path: '/fhir/Patient/fz1', headers: { ...json, ...bearer(token()) }, body: JSON.stringify(patch) });
   }
   return out;
 }
@@ -160,7 +144,7 @@ async function tokenProbes(): Promise<Probe[]> {
     out.push({ label: 'forged token', method: pick(['GET', 'POST']), path: pick(['/fhir/Patient', `/fhir/Patient/${hiddenPatient}`, '/oauth2/register', '/oauth2/rotate-keys']), headers: { ...json, authorization: `${pick(['Bearer', 'bearer', 'Basic', 'Bearer  '])} ${pick(forged)}` }, body: pick([undefined, VALID_PATIENT]) });
   }
   // Another client's token for data it may not see: 404, never a 5xx or a leak.
-  for (let i = 0; i < 60; i++) out.push({ label: 'foreign patient', method: 'GET', path: pick([`/fhir/Patient/${hiddenPatient}`, `/fhir/Patient/${hiddenPatient}/$everything`, `/fhir/Observation?subject=Patient/${hiddenPatient}`]), headers: auth(gpToken) });
+  for (let i = 0; i < 60; i++) out.push({ label: 'foreign patient', method: 'GET', path: pick([`/fhir/Patient/${hiddenPatient}`, `/fhir/Patient/${hiddenPatient}/$everything`, `/fhir/Observation?subject=Patient/${hiddenPatient}`]), headers: bearer(gpToken) });
   // The token endpoint itself.
   const bodies = ['', 'grant_type=', 'grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=abc', 'grant_type=client_credentials&client_assertion=' + 'a.b.c', 'scope=' + encodeURIComponent(SQL[1]), '%%%', 'grant_type=client_credentials&scope=' + 'system/*.cruds '.repeat(500)];
   for (let i = 0; i < 100; i++) {
@@ -173,7 +157,7 @@ async function tokenProbes(): Promise<Probe[]> {
 describe('hostile input', () => {
   it('2,000+ malformed and hostile requests: no 5xx, the server stays up, the store holds exactly the valid writes', async () => {
     const countAll = async () => {
-      const res = await fetch(`${srv.base}?_summary=count&_total=accurate`, { headers: auth(adminToken) });
+      const res = await fetch(`${srv.base}?_summary=count&_total=accurate`, { headers: bearer(adminToken) });
       expect(res.status).toBe(200);
       return ((await res.json()) as any).total as number;
     };
@@ -187,7 +171,7 @@ describe('hostile input', () => {
     for (let i = 0; i < probes.length; i++) {
       if (i % 40 === 0) {
         // A valid write now and then: it must be kept whatever came before or after it.
-        const res = await fetch(`${srv.base}/Patient`, { method: 'POST', headers: { ...json, ...auth(adminToken) }, body: VALID_PATIENT });
+        const res = await fetch(`${srv.base}/Patient`, { method: 'POST', headers: { ...json, ...bearer(adminToken) }, body: VALID_PATIENT });
         expect(res.status).toBe(201);
         validIds.push(((await res.json()) as any).id);
       }
@@ -211,7 +195,7 @@ describe('hostile input', () => {
     expect(await countAll()).toBe(before + validIds.length + accidental);
     expect(accidental).toBeLessThan(20);
     for (const id of validIds) {
-      const res = await fetch(`${srv.base}/Patient/${id}`, { headers: auth(adminToken) });
+      const res = await fetch(`${srv.base}/Patient/${id}`, { headers: bearer(adminToken) });
       expect(res.status).toBe(200);
       expect(((await res.json()) as any).name[0].family).toBe('Fuzzsen');
     }

@@ -32,8 +32,10 @@ export async function spawnServer(dataDir: string, port: number, env: Record<str
   const pgEnv = testPgUrl && !env.DATABASE_URL ? { DATABASE_URL: await databaseFor(dataDir) } : {};
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
   const started = Date.now();
+  // Vite puts its own BASE_URL ('/') into the test process's environment: not the server's.
+  const { BASE_URL: _vite, ...inherited } = process.env;
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', AUTH: 'off', ...pgEnv, ...env },
+    env: { ...inherited, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', AUTH: 'off', ...pgEnv, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const root = `http://127.0.0.1:${port}`;
