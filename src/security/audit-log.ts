@@ -3,7 +3,7 @@ import type { Store } from '../store/types.js';
 
 /*
  * The audit trail's writer: rows are queued by the request path (no I/O there) and appended in batches,
- * one store transaction per batch, at most FLUSH_MS after they were queued (or at BATCH rows). A crash
+ * one atomic append per batch, at most FLUSH_MS after they were queued (or at BATCH rows). A crash
  * can lose at most the last FLUSH_MS of rows; a failed append is kept and tried again with the next batch
  * (up to MAX_PENDING rows, then the oldest are dropped, loudly).
  */
@@ -36,8 +36,8 @@ export class AuditLog {
     if (this.pending.length === 0) return;
     const rows = this.pending;
     this.pending = [];
-    this.flushing = this.store
-      .transaction((tx) => tx.audit.append(rows))
+    this.flushing = this.store.audit
+      .append(rows)
       .catch((err: Error) => {
         this.pending = [...rows, ...this.pending];
         if (this.pending.length > MAX_PENDING) {

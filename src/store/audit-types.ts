@@ -1,6 +1,6 @@
 /*
  * The audit trail's rows (security/audit-log.ts writes them, security/audit-api.ts serves them as FHIR
- * AuditEvents): one per request, appended in batches, never changed.
+ * AuditEvents): one per request, appended in batches, never changed. Store.audit holds them.
  */
 
 export interface AuditRow {
@@ -43,6 +43,8 @@ export interface AuditReader {
   get(seq: number): Promise<AuditRow | undefined>;
 }
 
-export interface AuditWriter extends AuditReader {
+/** The trail itself: appended apart from the store's transactions (a batch is atomic on its own). */
+export interface AuditTrail extends AuditReader {
+  /** Resolves once the rows are durable. */
   append(rows: AuditRow[]): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { IndexEntries } from '../search/index-types.js';
 import type { SearchPlan, SearchPage } from '../search/plan.js';
-import type { AuditReader, AuditWriter } from './audit-types.js';
+import type { AuditTrail } from './audit-types.js';
 import type { WorkflowReader, WorkflowWriter } from './workflow-types.js';
 
 /** How a version came to be, as recorded in history (Bundle.entry.request.method). */
@@ -65,8 +65,6 @@ export interface StoreReader {
   readMany(refs: { type: string; id: string }[]): Promise<StoredVersion[]>;
   /** The workflow engine's rows (workflow-types.ts). */
   readonly workflow: WorkflowReader;
-  /** The audit trail (audit-types.ts). */
-  readonly audit: AuditReader;
 }
 
 /** Write access, only inside a transaction. Writes are visible to reads in the same transaction. */
@@ -77,10 +75,11 @@ export interface StoreWriter extends StoreReader {
    */
   write(version: WriteVersion): Promise<void>;
   readonly workflow: WorkflowWriter;
-  readonly audit: AuditWriter;
 }
 
 export interface Store extends StoreReader {
+  /** The audit trail (audit-types.ts): its own appends, outside `transaction`. */
+  readonly audit: AuditTrail;
   /**
    * Run `fn` in one atomic transaction: all its writes commit together or not at all.
    * Transactions are serialisable: the outcome is as if they ran one after another (SQLite runs them so;

@@ -51,4 +51,44 @@ describe('schema migrations', () => {
       await store.close();
     }
   });
+
+  it('moves a version-6 audit trail into its own file, keeping the AuditEvent ids', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forlob-migrate-audit-'));
+    try {
+      const v6 = new DatabaseConstructor(path.join(dir, 'forlob.sqlite'));
+      v6.pragma('journal_mode = WAL');
+      migrate(v6, 6);
+      const insert = v6.prepare('INSERT INTO audit_log (seq, recorded, client_id, action, subtype, patient, outcome, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      insert.run(3, '2026-11-01T10:00:00.000Z', 'c1', 'R', 'read', 'Patient/p1', 0, 200);
+      insert.run(7, '2026-11-02T10:00:00.000Z', 'c1', 'R', 'search-type', null, 0, 200);
+      insert.run(9, '2026-11-03T10:00:00.000Z', 'c2', 'U', 'update', 'Patient/p1', 4, 412);
+      v6.close();
+
+      const open = () => new SqliteStore({ dataDir: dir });
+      let store = open();
+      try {
+        const p1 = await store.audit.search({ patient: 'Patient/p1', count: 10, offset: 0 });
+        expect(p1.rows.map((r) => [r.seq, r.status])).toEqual([[9, 412], [3, 200]]);
+        expect((await store.audit.get(7))?.subtype).toBe('search-type');
+        await store.audit.append([{ recorded: '2026-12-01T10:00:00.000Z', action: 'R', subtype: 'read', patient: 'Patient/p1', outcome: 0, status: 200 }]);
+        const check = new DatabaseConstructor(path.join(dir, 'forlob.sqlite'), { readonly: true });
+        expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+        expect(check.prepare("SELECT name FROM sqlite_master WHERE name = 'audit_log'").all()).toEqual([]);
+        check.close();
+      } finally {
+        await store.close();
+      }
+      // Opened again: nothing copied twice, the new row after the old ones.
+      store = open();
+      try {
+        const p1 = await store.audit.search({ patient: 'Patient/p1', count: 10, offset: 0 });
+        expect(p1.rows.map((r) => r.seq)).toEqual([10, 9, 3]);
+        expect((await store.audit.search({ count: 0, offset: 0 })).total).toBe(4);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,14 +1,14 @@
-import type { AuditQuery, AuditReader, AuditRow, AuditWriter } from '../audit-types.js';
+import type { AuditQuery, AuditRow, AuditTrail } from '../audit-types.js';
 import { AUDIT_COLUMNS, AUDIT_INSERT_COLUMNS, auditRow, auditStatements, auditValues } from '../sql/audit-query.js';
 import { prepared } from './placeholders.js';
 import type { Query } from './query.js';
 import { noNul } from './values.js';
 
-/* The audit trail (schema.ts, migration 3): searched through the pool, appended in one statement per batch. */
+/* The audit trail (schema.ts, migration 3) on the primary's pool: searched, and appended in one statement per batch. */
 
 const TYPES = ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'int', 'int', 'text'];
 
-export class PgAuditReader implements AuditReader {
+export class PgAuditTrail implements AuditTrail {
   constructor(protected readonly query: Query) {}
 
   async search(q: AuditQuery): Promise<{ rows: AuditRow[]; total: number }> {
@@ -24,9 +24,7 @@ export class PgAuditReader implements AuditReader {
     const { rows } = await this.query<Record<string, unknown>>('au_get', `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE seq = $1`, [seq]);
     return rows[0] && auditRow(rows[0]);
   }
-}
 
-export class PgAuditWriter extends PgAuditReader implements AuditWriter {
   async append(rows: AuditRow[]): Promise<void> {
     if (rows.length === 0) return;
     // One array per column, unnested together: a batch is one statement.

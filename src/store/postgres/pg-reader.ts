@@ -7,25 +7,18 @@ import type { PgCatalog } from './catalog.js';
 import { prepared } from './placeholders.js';
 import type { Query } from './query.js';
 import { PgWorkflowReader } from './workflow-rows.js';
-import { PgAuditReader } from './audit-rows.js';
 
 const SELECT_VERSION = `SELECT ${VERSION_COLUMNS} FROM versions v JOIN resources r ON r.rid = v.rid`;
 
 /** Reads through `query` (the pool outside a transaction, the transaction's client inside one). */
 export abstract class PgReader implements StoreReader {
   readonly workflow: PgWorkflowReader;
-  readonly audit: PgAuditReader;
 
   constructor(
     protected readonly query: Query,
     protected readonly catalogs: PgCatalog,
   ) {
     this.workflow = this.workflowRows();
-    this.audit = this.auditRows();
-  }
-
-  protected auditRows(): PgAuditReader {
-    return new PgAuditReader(this.query);
   }
 
   protected workflowRows(): PgWorkflowReader {

@@ -5,6 +5,7 @@ import type { HistoryQuery, Store, StoreWriter } from '../types.js';
 import { reindexInBatches } from '../sql/reindex-batches.js';
 import { PgCatalog } from './catalog.js';
 import { isRetryable, translate } from './errors.js';
+import { PgAuditTrail } from './audit-rows.js';
 import { PgReader } from './pg-reader.js';
 import { searchInOneStatement, searchInSnapshot } from './pg-search.js';
 import { PgWriter } from './pg-writer.js';
@@ -92,6 +93,11 @@ class PoolReader extends PgReader {
     super(query, catalog);
   }
 
+  /** Single statements on the pool. */
+  get statements(): Query {
+    return this.query;
+  }
+
   async search(plan: SearchPlan): Promise<SearchPage> {
     const client = await this.connect();
     try {
@@ -136,12 +142,15 @@ export class PgStore implements Store {
   private readonly catalog = new PgCatalog();
   private readonly reader: PoolReader;
   private readonly searchReader: PoolReader;
+  /** On the primary: appends, and reads that see them at once. */
+  readonly audit: PgAuditTrail;
 
   constructor(options: PgOptions) {
     const warn = options.warn ?? (() => undefined);
     const size = options.poolSize ?? 10;
     this.primary = pool(options.url, size, warn, options.statementTimeoutMs);
     this.reader = new PoolReader(this.primary, this.catalog);
+    this.audit = new PgAuditTrail(this.reader.statements);
     if (options.readUrl) {
       this.replica = pool(options.readUrl, size, warn, options.statementTimeoutMs);
       // The replica has its own catalogue version: its own copy.
@@ -178,9 +187,6 @@ export class PgStore implements Store {
   }
   get workflow() {
     return this.reader.workflow;
-  }
-  get audit() {
-    return this.reader.audit;
   }
 
   async transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {

@@ -8,7 +8,6 @@ import { PgIndexRows } from './index-rows.js';
 import { PgReader } from './pg-reader.js';
 import { runPgSearch } from './pg-search.js';
 import { PgWorkflowWriter } from './workflow-rows.js';
-import { PgAuditWriter } from './audit-rows.js';
 
 /*
  * Writes inside one PostgreSQL transaction (REPEATABLE READ or SERIALIZABLE, see pg-store.ts). Optimistic
@@ -18,7 +17,6 @@ import { PgAuditWriter } from './audit-rows.js';
  */
 export class PgWriter extends PgReader implements StoreWriter {
   declare readonly workflow: PgWorkflowWriter;
-  declare readonly audit: PgAuditWriter;
   private readonly index: PgIndexRows;
   /** Parameter ids this transaction created or looked up beyond the node's catalogue copy. */
   private readonly localPids = new Map<string, number>();
@@ -50,10 +48,6 @@ export class PgWriter extends PgReader implements StoreWriter {
 
   protected override workflowRows() {
     return new PgWorkflowWriter(this.query);
-  }
-
-  protected override auditRows() {
-    return new PgAuditWriter(this.query);
   }
 
   override async search(plan: SearchPlan): Promise<SearchPage> {

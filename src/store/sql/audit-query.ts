@@ -12,13 +12,22 @@ export function auditValues(r: AuditRow): unknown[] {
   return [r.recorded, r.clientId ?? null, r.organization ?? null, r.action, r.subtype, r.resourceType ?? null, r.resourceId ?? null, r.patient ?? null, r.outcome, r.status, r.detail ?? null];
 }
 
-/** The count and the page of an audit search. */
-export function auditStatements(q: AuditQuery): { count: { sql: string; args: unknown[] }; page: { sql: string; args: unknown[] } } {
+export interface SqlPart {
+  sql: string;
+  args: unknown[];
+}
+
+/** `patient = ?`: what a backend with a plain index on the column filters by. */
+const patientEquals = (patient: string): SqlPart => ({ sql: 'patient = ?', args: [patient] });
+
+/** The count and the page of an audit search; a backend may filter by patient its own way, and select its own columns. */
+export function auditStatements(q: AuditQuery, { byPatient = patientEquals, columns = AUDIT_COLUMNS } = {}): { count: SqlPart; page: SqlPart } {
   const where: string[] = [];
   const args: unknown[] = [];
   if (q.patient !== undefined) {
-    where.push('patient = ?');
-    args.push(q.patient);
+    const filter = byPatient(q.patient);
+    where.push(filter.sql);
+    args.push(...filter.args);
   }
   if (q.from !== undefined) {
     where.push('recorded >= ?');
@@ -31,7 +40,7 @@ export function auditStatements(q: AuditQuery): { count: { sql: string; args: un
   const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
   return {
     count: { sql: `SELECT count(*) AS n FROM audit_log${filter}`, args },
-    page: { sql: `SELECT ${AUDIT_COLUMNS} FROM audit_log${filter} ORDER BY seq DESC LIMIT ? OFFSET ?`, args: [...args, q.count, q.offset] },
+    page: { sql: `SELECT ${columns} FROM audit_log${filter} ORDER BY seq DESC LIMIT ? OFFSET ?`, args: [...args, q.count, q.offset] },
   };
 }
 

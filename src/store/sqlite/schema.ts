@@ -181,7 +181,7 @@ const migrations: string[] = [
   );
   CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
-  // The audit trail (store/audit-types.ts): appended, never changed.
+  // The audit trail (store/audit-types.ts): appended, never changed. Moved out by migration 7.
   `
   CREATE TABLE audit_log (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -199,6 +199,10 @@ const migrations: string[] = [
   );
   CREATE INDEX audit_log_patient ON audit_log (patient, recorded);
   CREATE INDEX audit_log_recorded ON audit_log (recorded);
+  `,
+  // The audit trail moved to a file of its own (audit-file-schema.ts), which took the rows first.
+  `
+  DROP TABLE audit_log;
   `,
 ];
 

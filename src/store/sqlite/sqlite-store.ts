@@ -23,7 +23,8 @@ import { reindexInBatches } from '../sql/reindex-batches.js';
 import { MAX_SEQ } from '../sql/search/paging.js';
 import { toStored, type VersionRow } from '../sql/version-rows.js';
 import { SqliteWorkflowReader, SqliteWorkflowWriter } from './workflow-rows.js';
-import { SqliteAuditReader, SqliteAuditWriter } from './audit-rows.js';
+import { AUDIT_FILE, moveAuditRowsOut } from './audit-file-schema.js';
+import { SqliteAuditTrail } from './audit-trail.js';
 
 const SELECT_VERSION = `SELECT r.type, r.id, v.version, v.last_updated, v.method, v.content
   FROM versions v JOIN resources r ON r.rid = v.rid`;
@@ -31,7 +32,6 @@ const SELECT_VERSION = `SELECT r.type, r.id, v.version, v.last_updated, v.method
 /** Reads over one connection; prepared once. */
 class SqliteReader implements StoreReader {
   readonly workflow: SqliteWorkflowReader;
-  readonly audit: SqliteAuditReader;
   private readonly current: Statement<[string, string], VersionRow>;
   private readonly byVersion: Statement<[string, string, number], VersionRow>;
 
@@ -44,15 +44,10 @@ class SqliteReader implements StoreReader {
     );
     this.byVersion = db.prepare(`${SELECT_VERSION} WHERE r.type = ? AND r.id = ? AND v.version = ?`);
     this.workflow = this.workflowRows(db);
-    this.audit = this.auditRows(db);
   }
 
   protected workflowRows(db: Database): SqliteWorkflowReader {
     return new SqliteWorkflowReader(db);
-  }
-
-  protected auditRows(db: Database): SqliteAuditReader {
-    return new SqliteAuditReader(db);
   }
 
   async readCurrent(type: string, id: string): Promise<StoredVersion | undefined> {
@@ -90,7 +85,6 @@ class SqliteReader implements StoreReader {
 /** Writes over the writer connection, used only inside a transaction. */
 class SqliteWriter extends SqliteReader implements StoreWriter {
   declare readonly workflow: SqliteWorkflowWriter;
-  declare readonly audit: SqliteAuditWriter;
   private readonly head: Statement<[string, string], { rid: number; version: number }>;
   private readonly insertResource: Statement<[string, string, number, string, number]>;
   private readonly updateResource: Statement<[number, string, number, number]>;
@@ -119,10 +113,6 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
 
   protected override workflowRows(db: Database): SqliteWorkflowWriter {
     return new SqliteWorkflowWriter(db);
-  }
-
-  protected override auditRows(db: Database): SqliteAuditWriter {
-    return new SqliteAuditWriter(db);
   }
 
   /** Reindex up to `limit` current resources of `type` after rid `afterRid` (see Store.reindex). */
@@ -193,6 +183,8 @@ export class SqliteStore implements Store {
   private scheduled = false;
   private walFd: number | undefined;
   private readonly checkpointer: Checkpointer;
+  /** In its own file (audit-trail.ts), appended apart from the store's transactions. */
+  readonly audit: SqliteAuditTrail;
 
   constructor(options: SqliteOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
@@ -213,6 +205,9 @@ export class SqliteStore implements Store {
     this.writerDb.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     // SQLite rewinds the WAL after a complete checkpoint but never shrinks the file unless told to.
     this.writerDb.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+    const auditFile = path.join(options.dataDir, AUDIT_FILE);
+    this.audit = new SqliteAuditTrail(auditFile);
+    moveAuditRowsOut(this.writerDb, auditFile);
     migrate(this.writerDb);
     this.readerDb = new DatabaseConstructor(file, { readonly: true });
     this.readerDb.pragma('busy_timeout = 5000');
@@ -245,9 +240,6 @@ export class SqliteStore implements Store {
   }
   get workflow() {
     return this.reader.workflow;
-  }
-  get audit() {
-    return this.reader.audit;
   }
 
   /**
@@ -353,6 +345,7 @@ export class SqliteStore implements Store {
       await new Promise((r) => setImmediate(r));
     }
     await this.checkpointer.close();
+    await this.audit.close();
     if (this.walFd !== undefined) fs.closeSync(this.walFd);
     this.readerDb.close();
     this.writerDb.close();
