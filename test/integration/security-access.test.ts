@@ -148,4 +148,28 @@ describe('who sees a patient', () => {
     expect((await fhirFetch(`${srv.base}/Patient/${patient}`, { headers: as('hospitalH') })).status).toBe(404);
     expect((await fhirFetch(`${srv.base}/Patient/${patient}`, { headers: as('municipalityX') })).status).toBe(200);
   });
+
+  it('an organisation is involved through its PractitionerRoles too: as GP, as a CareTeam member', async () => {
+    const clinic = (await fhirFetch(`${srv.base}/Organization`, { method: 'POST', body: { resourceType: 'Organization', name: 'Klinik C' }, headers: as('admin') })).body.id;
+    const clinicToken = await clientFor(`Organization/${clinic}`);
+    const role = (await fhirFetch(`${srv.base}/PractitionerRole`, { method: 'POST', body: { resourceType: 'PractitionerRole', organization: { reference: `Organization/${clinic}` } }, headers: as('admin') })).body.id;
+    const listed = (await fhirFetch(`${srv.base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', generalPractitioner: [{ reference: `PractitionerRole/${role}` }] }, headers: as('admin') })).body.id;
+    const read = async (id: string, token: string) => (await fhirFetch(`${srv.base}/Patient/${id}`, { headers: bearer(token) })).status;
+    expect(await read(listed, clinicToken)).toBe(200);
+    expect(await read(listed, tokens.gpB)).toBe(404);
+
+    expect(await read(otherPatient, clinicToken)).toBe(404);
+    const team = await fhirFetch(`${srv.base}/CareTeam`, {
+      method: 'POST',
+      body: { resourceType: 'CareTeam', status: 'active', subject: { reference: `Patient/${otherPatient}` }, participant: [{ member: { reference: `PractitionerRole/${role}` } }] },
+      headers: as('admin'),
+    });
+    expect(team.status, team.text).toBe(201);
+    expect(await read(otherPatient, clinicToken)).toBe(200);
+    const search = await fhirFetch(`${srv.base}/Patient?_total=accurate`, { headers: bearer(clinicToken) });
+    expect(search.body.total).toBe(2);
+    const ended = await fhirFetch(`${srv.base}/CareTeam/${team.body.id}`, { method: 'PUT', body: { ...team.body, status: 'inactive' }, headers: as('admin') });
+    expect(ended.status).toBe(200);
+    expect(await read(otherPatient, clinicToken)).toBe(404);
+  });
 });
