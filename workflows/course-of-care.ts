@@ -69,8 +69,9 @@ export const courseOfCare = setup({
   },
 }).createMachine({
   id: machineId,
-  // The stratum $apply computed at enrolment (already recorded) starts the course stratified.
-  context: ({ input }) => ({ input, attended: 0, missedInRow: 0, escalated: false, ...(input.initialStratum && { stratum: input.initialStratum }) }),
+  // The stratum $apply computed at enrolment (already recorded) starts the course stratified. `input?.`: xstate's
+  // transition() builds the initial state again, without input, on every event; a TypeError there cost a third of it.
+  context: ({ input }) => ({ input, attended: 0, missedInRow: 0, escalated: false, ...(input?.initialStratum && { stratum: input.initialStratum }) }),
   initial: 'referral',
   on: {
     WITHDRAW: { target: '.withdrawn', actions: [{ type: 'cancelOpenTasks', params: {} }, { type: 'recordOutcome', params: ({ event }) => ({ outcome: 'withdrawn', reason: event.reason }) }, { type: 'setCarePlanStatus', params: { status: 'revoked' } }, { type: 'setEpisodeStatus', params: { status: 'finished' } }] },

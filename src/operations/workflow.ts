@@ -68,8 +68,8 @@ export const eventOperation: OperationDefinitionEntry = {
       const raced = key === undefined ? undefined : await tx.tx.workflow.idempotency(key);
       if (raced) return remembered(raced, print);
       const result = await applyEvent(tx, req.id!, input.event, { ...(input.by && { by: input.by }), ifMatch: req.headers.ifMatch });
-      const now = (await tx.tx.workflow.instance(req.id!))!;
-      const body = workflowReport({ def: definitionOf(now), inst: now, timers: await tx.tx.workflow.timers(req.id!), carePlan: result.carePlan });
+      const now = result.instance;
+      const body = workflowReport({ def: definitionOf(now), inst: now, snapshot: result.snapshot, timers: result.timers, carePlan: result.carePlan });
       if (key !== undefined) await tx.tx.workflow.rememberIdempotency({ key, fingerprint: print, status: 200, body: JSON.stringify(body), created: tx.now() });
       return { status: 200, body, versionId: now.carePlanVersion, lastUpdated: result.carePlan.meta?.lastUpdated };
     });

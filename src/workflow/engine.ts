@@ -8,7 +8,7 @@ import { checkIfMatch } from '../fhir/preconditions.js';
 import { writeVersion } from '../fhir/write.js';
 import { FORLOB } from '../programmes/model.js';
 import type { StoredVersion, StoreReader } from '../store/types.js';
-import type { WorkflowInstanceRow } from '../store/workflow-types.js';
+import type { WorkflowInstanceRow, WorkflowTimerRow } from '../store/workflow-types.js';
 import { allowedEvents, statePaths } from './allowed-events.js';
 import type { EffectEnv } from './effects/effect.js';
 import { EFFECTS } from './effects/index.js';
@@ -36,6 +36,11 @@ export interface TransitionResult {
   carePlan: CarePlan & Resource;
   from: string[];
   to: string[];
+  /** The course after the transition, as saved (so that an answer needs no second read and restore). */
+  snapshot: AnyMachineSnapshot;
+  instance: WorkflowInstanceRow;
+  /** Its pending timers, in due order. */
+  timers: WorkflowTimerRow[];
 }
 
 const DATA_OPERATION = 'http://terminology.hl7.org/CodeSystem/v3-DataOperation';
@@ -128,16 +133,17 @@ export async function commit(tx: TxContext, step: Step): Promise<TransitionResul
   const to = statePaths(next.value);
   const provenance = quiet ? undefined : await writeProvenance(tx, step, written, from, to, now);
   const carePlanVersion = Number(ws.carePlan.meta!.versionId);
-  await tx.tx.workflow.saveInstance(
-    { carePlanId: stored.id, machine: def.id, machineVersion: def.version, carePlanVersion, snapshot: JSON.stringify(def.machine.getPersistedSnapshot(next)), created: inst?.created ?? now, updated: now },
-    inst?.carePlanVersion,
-  );
+  const instance: WorkflowInstanceRow = {
+    carePlanId: stored.id, machine: def.id, machineVersion: def.version, carePlanVersion, snapshot: JSON.stringify(def.machine.getPersistedSnapshot(next)), created: inst?.created ?? now, updated: now,
+  };
+  await tx.tx.workflow.saveInstance(instance, inst?.carePlanVersion);
   const { type, cascaded: _c, ...data } = event;
   await tx.tx.workflow.addTransition({
     carePlanId: stored.id, event: type, ...(Object.keys(data).length && { data: JSON.stringify(data) }),
     from: from.join(' '), to: to.join(' '), at: now, ...(options.by && { by: options.by }), ...(provenance && { provenanceId: provenance }),
   });
-  await saveTimers(tx, stored.id, env, type);
+  const timers = await saveTimers(tx, stored.id, env, type);
+  // The cascade steps the patient's other courses, never this one (effects/death.ts).
   for (const c of env.cascade) {
     try {
       await applyEvent(tx, c.carePlanId, c.event, { ...options, ifMatch: undefined });
@@ -146,16 +152,28 @@ export async function commit(tx: TxContext, step: Step): Promise<TransitionResul
       if (!(err instanceof FhirError && err.status === 409)) throw err;
     }
   }
-  return { carePlan: ws.carePlan as CarePlan & Resource, from, to };
+  return { carePlan: ws.carePlan as CarePlan & Resource, from, to, snapshot: next, instance, timers };
 }
 
-async function saveTimers(tx: TxContext, carePlanId: string, env: EffectEnv, eventType: string): Promise<void> {
-  // An event that arrives before its timer (sent by hand) takes the timer's place: it will not fire again.
-  for (const t of await tx.tx.workflow.timers(carePlanId)) if (t.event === eventType && !env.timers.has(t.timerId)) await tx.tx.workflow.deleteTimer(carePlanId, t.timerId);
-  for (const [timerId, timer] of env.timers) {
-    if (timer) await tx.tx.workflow.setTimer({ carePlanId, timerId, ...timer });
-    else await tx.tx.workflow.deleteTimer(carePlanId, timerId);
+/** Write the transition's timers; returns the course's pending timers afterwards, ordered as the store orders them. */
+async function saveTimers(tx: TxContext, carePlanId: string, env: EffectEnv, eventType: string): Promise<WorkflowTimerRow[]> {
+  const pending = new Map<string, WorkflowTimerRow>();
+  for (const t of await tx.tx.workflow.timers(carePlanId)) {
+    // An event that arrives before its timer (sent by hand) takes the timer's place: it will not fire again.
+    if (t.event === eventType && !env.timers.has(t.timerId)) await tx.tx.workflow.deleteTimer(carePlanId, t.timerId);
+    else pending.set(t.timerId, t);
   }
+  for (const [timerId, timer] of env.timers) {
+    if (timer) {
+      const row = { carePlanId, timerId, ...timer };
+      await tx.tx.workflow.setTimer(row);
+      pending.set(timerId, row);
+    } else {
+      await tx.tx.workflow.deleteTimer(carePlanId, timerId);
+      pending.delete(timerId);
+    }
+  }
+  return [...pending.values()].sort((a, b) => (a.due < b.due ? -1 : a.due > b.due ? 1 : a.timerId < b.timerId ? -1 : a.timerId > b.timerId ? 1 : 0));
 }
 
 async function writeProvenance(tx: TxContext, step: Step, targets: { reference?: string }[], from: string[], to: string[], now: string): Promise<string> {

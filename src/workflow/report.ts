@@ -1,4 +1,5 @@
 import type { Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
+import type { AnyMachineSnapshot } from 'xstate';
 import type { MachineDefinition } from '../../workflows/machine-definition.js';
 import type { WorkflowInstanceRow, WorkflowTimerRow, WorkflowTransitionRow } from '../store/workflow-types.js';
 import { allowedEvents, statePaths } from './allowed-events.js';
@@ -60,10 +61,11 @@ export interface ReportInput {
   timers: WorkflowTimerRow[];
   history?: WorkflowTransitionRow[];
   carePlan?: Resource;
+  /** `inst` restored, when the caller has it already. */
+  snapshot?: AnyMachineSnapshot;
 }
 
-export function workflowReport({ def, inst, timers, history, carePlan }: ReportInput): Parameters {
-  const snapshot = restore(def, inst);
+export function workflowReport({ def, inst, timers, history, carePlan, snapshot = restore(def, inst) }: ReportInput): Parameters {
   const { input: _input, ...context } = snapshot.context as Record<string, unknown>;
   return {
     resourceType: 'Parameters',

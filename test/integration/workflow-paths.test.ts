@@ -8,7 +8,7 @@ import { programmeInput } from '../../workflows/programme-input.js';
 import { fixtureResources, loadFixtures } from '../fixtures/programmes/load.js';
 import { SKS, apply, createPatient, createWorld, readRef, subject, type World } from '../fixtures/programmes/http.js';
 import { fhirFetch, startTestServer, type TestServer } from '../support/server.js';
-import { eventParameters, readWorkflow, search } from '../support/workflow.js';
+import { eventParameters, readWorkflow, search, workflowOf } from '../support/workflow.js';
 
 /*
  * Path coverage through the real server: @xstate/graph's shortest path to every leaf state of the course
@@ -101,7 +101,11 @@ describe('course-of-care paths over HTTP', () => {
         const expected = step.state as AnyMachineSnapshot;
         const view = readWorkflow(sent.body);
         const leavesNow = view.states;
-        expect(leavesNow.sort()).toEqual(statePaths(expected.value).sort());
+        expect([...leavesNow].sort()).toEqual(statePaths(expected.value).sort());
+        // The answer to $event is what $workflow says right after, history aside.
+        const { history: _h, carePlan: _c, ...answered } = view;
+        const { history: _h2, carePlan: _c2, ...current } = await workflowOf(base, id);
+        expect(answered).toEqual(current);
         await expectFhirSide(id, leavesNow);
       }
       expect(readWorkflow((await fhirFetch(`${base}/CarePlan/${id}/$workflow`)).body).states.some((s) => s === leaf || s.startsWith(`${leaf}.`))).toBe(true);
