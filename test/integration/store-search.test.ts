@@ -633,3 +633,28 @@ describe('system search', () => {
     expect(await ids([], '_id=p1,o1,r1')).toEqual(['o1', 'p1', 'r1']);
   });
 });
+
+describe('a parameter nothing was indexed with yet', () => {
+  const patient = (id: string, extra: Record<string, unknown>) => ({ resourceType: 'Patient', id, meta: { versionId: '1', lastUpdated: '2024-04-01T00:00:00.000Z' }, ...extra }) as Resource;
+  const write = (r: Resource) => store.transaction((tx) => tx.write({ type: 'Patient', id: r.id!, versionId: 1, lastUpdated: '2024-04-01T00:00:00.000Z', method: 'POST', json: JSON.stringify(r), index: extractIndex(r) }));
+
+  it('finds the first resource indexed with it, after a search that found none', async () => {
+    expect(await ids('Patient', 'language=da')).toEqual([]);
+    await write(patient('lang1', { communication: [{ language: { coding: [{ system: 'urn:ietf:bcp:47', code: 'da' }] } }] }));
+    expect(await ids('Patient', 'language=da')).toEqual(['lang1']);
+  });
+
+  it('forgets a first use that was rolled back, and finds a later one', async () => {
+    expect(await ids('Patient', 'death-date=2020-01-01')).toEqual([]);
+    await expect(
+      store.transaction(async (tx) => {
+        const r = patient('dead1', { deceasedDateTime: '2020-01-01' });
+        await tx.write({ type: 'Patient', id: 'dead1', versionId: 1, lastUpdated: '2024-04-01T00:00:00.000Z', method: 'POST', json: JSON.stringify(r), index: extractIndex(r) });
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await ids('Patient', 'death-date=2020-01-01')).toEqual([]);
+    await write(patient('dead2', { deceasedDateTime: '2020-01-01' }));
+    expect(await ids('Patient', 'death-date=2020-01-01')).toEqual(['dead2']);
+  });
+});
