@@ -173,7 +173,9 @@ async function saveTimers(tx: TxContext, carePlanId: string, env: EffectEnv, eve
       pending.delete(timerId);
     }
   }
-  return [...pending.values()].sort((a, b) => (a.due < b.due ? -1 : a.due > b.due ? 1 : a.timerId < b.timerId ? -1 : a.timerId > b.timerId ? 1 : 0));
+  // Binary order, as the store's ORDER BY due, timer_id (a timer id is unique within a course).
+  const key = (t: WorkflowTimerRow) => `${t.due}\u0000${t.timerId}`;
+  return [...pending.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1));
 }
 
 async function writeProvenance(tx: TxContext, step: Step, targets: { reference?: string }[], from: string[], to: string[], now: string): Promise<string> {

@@ -12,7 +12,7 @@ const CHUNK = 100;
  * What `append` takes per row, in this order. Eleven bound columns cost 2.7–3.0 µs per row, one JSON
  * text 1.0 (500,000 rows in batches of 2,000, measured here); the trail is written far more than read.
  */
-export const APPENDED_COLUMNS = ['recorded', 'patient', 'entry'];
+const APPENDED_COLUMNS = ['recorded', 'patient', 'entry'];
 
 /**
  * Runs in the worker. One transaction per batch, synchronous=FULL: the WAL is fsynced before the batch

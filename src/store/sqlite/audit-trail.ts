@@ -3,6 +3,7 @@ import type { AuditQuery, AuditRow, AuditTrail } from '../audit-types.js';
 import { auditRow, auditStatements, type SqlPart } from '../sql/audit-query.js';
 import { AuditAppender } from './audit-appender.js';
 import { INDEXED_PATIENT, migrateAuditFile } from './audit-file-schema.js';
+import { cached } from './search/statement-cache.js';
 
 /*
  * The embedded store's audit trail in its own file (audit-file-schema.ts): appended by a worker thread
@@ -43,13 +44,13 @@ export class SqliteAuditTrail implements AuditTrail {
 
   async search(q: AuditQuery): Promise<{ rows: AuditRow[]; total: number }> {
     const { count, page } = auditStatements(q, { byPatient, columns: 'seq, entry' });
-    const total = (this.db.prepare(count.sql).get(...count.args) as { n: number }).n;
-    const rows = (this.db.prepare(page.sql).all(...page.args) as Entry[]).map(fromEntry);
+    const total = (cached(this.db, count.sql).get(...count.args) as { n: number }).n;
+    const rows = (cached(this.db, page.sql).all(...page.args) as Entry[]).map(fromEntry);
     return { rows, total };
   }
 
   async get(seq: number): Promise<AuditRow | undefined> {
-    const row = this.db.prepare('SELECT seq, entry FROM audit_log WHERE seq = ?').get(seq) as Entry | undefined;
+    const row = cached(this.db, 'SELECT seq, entry FROM audit_log WHERE seq = ?').get(seq) as Entry | undefined;
     return row && fromEntry(row);
   }
 

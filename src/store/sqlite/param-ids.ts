@@ -9,7 +9,8 @@ const MAX_ABSENT = 10_000;
  * Interns (resource type, search parameter code) pairs as small integers, so index rows stay narrow.
  * Ids are created by the writer inside its transaction; a rolled-back transaction forgets its new ids.
  * One instance serves the store's writer and reader (one process owns the file), so a parameter no
- * resource was indexed with is remembered as absent until the writer creates it: the access rule asks
+ * resource was indexed with is remembered as absent; the writer's ids come first (`ids`), so one it
+ * creates later, or forgets with a rollback, is seen at once. The access rule asks
  * for several such parameters on every read (no CareTeam, no ServiceRequest yet), and asking the
  * database each time was 28 % of a GP client's read.
  */
@@ -26,7 +27,6 @@ export class ParamIds {
     const row = cached(db, SELECT_PID).get(type, code) as { pid: number } | undefined;
     const pid = row?.pid ?? Number(cached(db, 'INSERT INTO search_param (type, code) VALUES (?, ?)').run(type, code).lastInsertRowid);
     this.ids.set(key, pid);
-    this.absent.delete(key);
     if (!row) this.uncommitted.push(key);
     return pid;
   }
