@@ -1,10 +1,17 @@
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import { badRequest } from './errors.js';
 
 const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
 
+/**
+ * A server-assigned id: a UUIDv7 (RFC 9562), whose leading 48 bits are the creation time in ms. New ids
+ * thus sort after older ones, and every index keyed by id or by a reference to one (the (type, id) key,
+ * reference targets) takes new rows at its end instead of at a random page: a 500-entry transaction
+ * dirtied one page of the (type, id) index per resource with random v4 ids. The price: an id tells when
+ * its resource was created, which meta.lastUpdated of the first version says anyway.
+ */
 export function newId(): string {
-  return randomUUID();
+  return uuidv7();
 }
 
 /** FHIR ids: 1–64 of [A-Za-z0-9-.]. */

@@ -5,6 +5,7 @@ import { machineByVersion, machineFor } from '../../workflows/registry.js';
 import { inTransaction, type FhirContext, type TxContext } from '../fhir/context.js';
 import { FhirError, conflict, gone, notFound } from '../fhir/errors.js';
 import { checkIfMatch } from '../fhir/preconditions.js';
+import { newId } from '../fhir/resource-id.js';
 import { writeVersion } from '../fhir/write.js';
 import { FORLOB } from '../programmes/model.js';
 import type { StoredVersion, StoreReader } from '../store/types.js';
@@ -196,6 +197,6 @@ async function writeProvenance(tx: TxContext, step: Step, targets: { reference?:
     }],
     ...(reason && { reason: [{ text: reason }] }),
   };
-  const res = await writeVersion(tx, provenance, crypto.randomUUID(), 'POST', undefined, { trusted: true });
+  const res = await writeVersion(tx, provenance, newId(), 'POST', undefined, { trusted: true });
   return res.id!;
 }

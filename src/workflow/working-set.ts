@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { CarePlan, CareTeam, EpisodeOfCare, Reference, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
 import type { TxContext } from '../fhir/context.js';
+import { newId } from '../fhir/resource-id.js';
 import { writeVersion } from '../fhir/write.js';
 import { EXT, type Ref } from '../programmes/model.js';
 import type { StoredVersion } from '../store/types.js';
@@ -61,7 +61,7 @@ export class WorkingSet {
 
   /** A new resource, given its id now so that others can refer to it in the same transition. */
   create<T extends Resource>(resource: T): T & { id: string } {
-    const made = { ...resource, id: randomUUID() } as T & { id: string };
+    const made = { ...resource, id: newId() } as T & { id: string };
     this.entries.set(key(made.resourceType, made.id), { resource: made, changed: true });
     return made;
   }

@@ -59,6 +59,19 @@ beforeAll(async () => {
           } as Resource;
           await tx.write({ type: 'Observation', id: o.id!, versionId: 1, lastUpdated, method: 'POST', json: JSON.stringify(o), index: extractIndex(o) });
         }
+        // CarePlans, every tenth still open (a period with no end): date searches on them take the open-end branches.
+        if (i % 5 === 0) {
+          const c = {
+            resourceType: 'CarePlan',
+            id: `c${i}`,
+            meta: { versionId: '1', lastUpdated },
+            status: 'active',
+            intent: 'plan',
+            subject: { reference: `Patient/p${i}` },
+            period: { start: stamp(i * 600), ...(i % 10 ? { end: stamp(i * 600 + 86_400) } : {}) },
+          } as Resource;
+          await tx.write({ type: 'CarePlan', id: c.id!, versionId: 1, lastUpdated, method: 'POST', json: JSON.stringify(c), index: extractIndex(c) });
+        }
       }
     });
   }
@@ -88,6 +101,12 @@ function explain(p: SearchPlan): string[] {
   const { page } = compileSearch(db, params, p);
   const rows = db.prepare(`EXPLAIN QUERY PLAN ${page.sql}`).all(...page.args) as { parent: number; detail: string }[];
   return rows.filter((r) => !(r.parent === 0 && (r.detail === 'CO-ROUTINE r' || r.detail === 'SCAN r'))).map((r) => r.detail);
+}
+
+/** The plan of a count query, as one text. */
+function count(p: SearchPlan): string {
+  const { count: q } = compileSearch(db, params, p);
+  return (db.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.args) as { detail: string }[]).map((r) => r.detail).join('\n');
 }
 
 /** Median time of a search (ms), and the cursor of its page `depth` pages in. */
@@ -154,10 +173,6 @@ describe(`query plans and timings (${PATIENTS} patients)`, () => {
   });
 
   it('the most selective condition drives; the others are per-row checks on the (rid, pid, ...) index', () => {
-    const count = (p: SearchPlan) => {
-      const { count: q } = compileSearch(db, params, p);
-      return (db.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.args) as { detail: string }[]).map((r) => r.detail).join('\n');
-    };
     // Reference (a few rows) + a broad code: listed by the reference, the code checked per row.
     const refToken = plan('Observation', 'subject=Patient/p123&code=http://loinc.org|8480-6');
     for (const detail of [explain(refToken).join('\n'), count(refToken)]) {
@@ -181,6 +196,28 @@ describe(`query plans and timings (${PATIENTS} patients)`, () => {
       expect(detail).not.toMatch(/idx_date_rid/);
       expect(detail).not.toMatch(/SCAN/);
     }
+  });
+
+  it('dates of a parameter with open ends: the open rows come from their own index, nothing is scanned', async () => {
+    const q = plan('CarePlan', 'date=ge2024-01-01T01:00:00Z&date=lt2024-01-01T02:00:00Z');
+    for (const detail of [explain(q).join('\n'), count(q)]) {
+      expect(detail).toMatch(/idx_date_lo \(pid=\? AND lo>\? AND lo<\?\)/);
+      expect(detail).toMatch(/COVERING INDEX idx_date_open_end \(pid=\?/);
+      expect(detail).not.toMatch(/SCAN/);
+    }
+    // The answer: every plan whose period overlaps that hour, open ones included (checked against the data).
+    const dayLo = Date.UTC(2024, 0, 1, 1);
+    const dayHi = Date.UTC(2024, 0, 1, 2);
+    const expected: string[] = [];
+    for (let i = 0; i < PATIENTS; i += 5) {
+      const start = Date.UTC(2024, 0, 1) + i * 600 * 1000;
+      const end = i % 10 ? start + 86_400 * 1000 : Infinity;
+      // ge: the period ends at or after the day's start; lt: it starts before the day's end.
+      if (end >= dayLo && start < dayHi) expected.push(`c${i}`);
+    }
+    expect(expected.some((id) => Number(id.slice(1)) % 10 === 0)).toBe(true);
+    const found = await store.search(plan('CarePlan', 'date=ge2024-01-01T01:00:00Z&date=lt2024-01-01T02:00:00Z&_count=1000'));
+    expect(found.versions.map((v) => v.id).sort()).toEqual(expected.sort());
   });
 
   it('a broad condition alone: the page walks the type in order and stops; the count lists', () => {

@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { MAX_DATE } from '../../search/normalize.js';
 
 /*
  * The PostgreSQL schema: the same tables and columns as the SQLite schema (store/sqlite/schema.ts) in their
@@ -159,6 +160,11 @@ const migrations: string[] = [
   );
   CREATE INDEX audit_log_patient ON audit_log (patient, recorded);
   CREATE INDEX audit_log_recorded ON audit_log (recorded);
+  `,
+  // 4: open-ended date rows only, in place of (pid, hi) for every row, as in store/sqlite/schema.ts migration 8
+  `
+  DROP INDEX idx_date_hi;
+  CREATE INDEX idx_date_open_end ON idx_date (pid, lo, hi, rid) WHERE hi >= ${MAX_DATE};
   `,
 ];
 

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { MAX_DATE } from '../../search/normalize.js';
 
 /**
  * Versioned schema migrations. Each entry runs once, in order, inside a transaction;
@@ -203,6 +204,14 @@ const migrations: string[] = [
   // The audit trail moved to a file of its own (audit-file-schema.ts), which took the rows first.
   `
   DROP TABLE audit_log;
+  `,
+  // 8: (pid, hi) was read only to find rows with an open end (hi = MAX_DATE, search/normalize.ts; see
+  // dateDriver in sql/search/date-conditions.ts) but written for every date: its inserts landed on random
+  // pages (about one page of the WAL per dated resource in a large transaction). A partial index holds
+  // only the open-ended rows.
+  `
+  DROP INDEX idx_date_hi;
+  CREATE INDEX idx_date_open_end ON idx_date (pid, lo, hi, rid) WHERE hi >= ${MAX_DATE};
   `,
 ];
 

@@ -85,7 +85,8 @@ export abstract class DateCompiler extends CompilerBase {
     const branches = [main];
     if (stats.open && range.length > 0) {
       branches.push(and([pidF, { sql: 'lo <= ?', args: [MIN_DATE] }, exact]));
-      branches.push(and([pidF, { sql: 'hi >= ?', args: [MAX_DATE] }, exact]));
+      // A literal, not a parameter: the planner can then prove the partial index on open ends applies.
+      branches.push(and([pidF, { sql: `hi >= ${MAX_DATE}`, args: [] }, exact]));
     }
     const sql = branches.map((b) => `SELECT rid FROM idx_date WHERE ${b.sql}`).join(' UNION ');
     return {
