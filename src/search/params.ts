@@ -20,7 +20,8 @@ import {
 } from '@medplum/core';
 import type { SearchParameter, ValueSet } from '@medplum/fhirtypes';
 import { readDefinitionBundle } from '../fhir/definition-cache.js';
-import { loadBaseDefinitions } from '../fhir/definitions.js';
+import { loadBaseDefinitions, supportedResourceTypes } from '../fhir/definitions.js';
+import { findDerived } from './derived-params.js';
 
 /**
  * The search parameters of each resource type, from @medplum/core's registry (the R4 base set plus
@@ -76,8 +77,10 @@ const NOT_INDEXED = new Set(['_id', '_lastUpdated', '_compartment']);
 
 interface TypeCache {
   byCode: Map<string, ParamInfo>;
-  /** Parameters to index (no special/_id/_lastUpdated; composites with known components). */
+  /** Parameters to index (no special/_id/_lastUpdated; composites with known components; none derived). */
   indexed: ParamInfo[] | undefined;
+  /** Derived parameters (derived-params.ts): code → its sources' codes. Built with `indexed`. */
+  derived: Map<string, string[]>;
   /** The registry generation `indexed` was built in. */
   generation: number;
 }
@@ -88,7 +91,7 @@ function cacheFor(resourceType: string): TypeCache {
   loadBaseDefinitions();
   let c = caches.get(resourceType);
   if (!c) {
-    c = { byCode: new Map(), indexed: undefined, generation: -1 };
+    c = { byCode: new Map(), indexed: undefined, derived: new Map(), generation: -1 };
     caches.set(resourceType, c);
   }
   return c;
@@ -185,9 +188,41 @@ export function indexedParams(resourceType: string): ParamInfo[] {
     if (NOT_INDEXED.has(code) || info.type === 'special' || (info.type === 'composite' && !info.components)) continue;
     list.push(info);
   }
-  c.indexed = list;
+  c.derived = findDerived(list, (p) => (p.sp.expression ? unionMembers(resourceType, p.sp.expression).map(String) : []));
+  c.indexed = list.filter((p) => !c.derived.has(p.code));
   c.generation = registryGeneration;
-  return list;
+  return c.indexed;
+}
+
+/**
+ * The codes whose index rows answer a search on `code` of `resourceType`: the code itself, or a derived
+ * parameter's sources (derived-params.ts), suffixes kept: `combo-code:text` → `code:text`, `component-code:text`.
+ */
+export function indexCodes(resourceType: string, code: string): string[] {
+  const c = cacheFor(resourceType);
+  if (c.generation !== registryGeneration) indexedParams(resourceType);
+  const colon = code.indexOf(':');
+  const base = colon < 0 ? code : code.slice(0, colon);
+  const sources = c.derived.get(base);
+  if (!sources) return [code];
+  const suffix = colon < 0 ? '' : code.slice(colon);
+  return sources.map((s) => s + suffix);
+}
+
+let deriving: { generation: number; byCode: Map<string, string[]> } | undefined;
+
+/** The resource types on which `code` (suffix ignored) is a derived parameter: for searches across types. */
+export function typesDeriving(code: string): string[] {
+  if (deriving?.generation !== registryGeneration) {
+    const byCode = new Map<string, string[]>();
+    for (const type of supportedResourceTypes()) {
+      indexedParams(type);
+      for (const derived of cacheFor(type).derived.keys()) byCode.set(derived, [...(byCode.get(derived) ?? []), type]);
+    }
+    deriving = { generation: registryGeneration, byCode };
+  }
+  const colon = code.indexOf(':');
+  return deriving.byCode.get(colon < 0 ? code : code.slice(0, colon)) ?? [];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -269,17 +304,7 @@ class NotCompilable extends Error {}
  * resource type are dropped; each remaining member is compiled or, failing that, left to core's engine.
  */
 export function compileExpression(resourceType: string, expression: string): (root: TypedValue) => TypedValue[] {
-  const parsed = parseFhirPath(expression);
-  const members: Atom[] = [];
-  splitUnion(parsed.child, members);
-  const fns: Fn[] = [];
-  for (const member of members) {
-    const root = leftmostSymbol(member);
-    if (root !== undefined && root !== resourceType && root !== 'Resource' && root !== 'DomainResource' && isResourceType(root)) {
-      continue; // a member for another resource type
-    }
-    fns.push(compileMember(member));
-  }
+  const fns = unionMembers(resourceType, expression).map(compileMember);
   if (fns.length === 0) return () => [];
   if (fns.length === 1) {
     const f = fns[0];
@@ -307,6 +332,16 @@ function compileMember(member: Atom): Fn {
       }
     };
   }
+}
+
+/** The members of an expression's top-level union, without those for another resource type. */
+function unionMembers(resourceType: string, expression: string): Atom[] {
+  const members: Atom[] = [];
+  splitUnion(parseFhirPath(expression).child, members);
+  return members.filter((member) => {
+    const root = leftmostSymbol(member);
+    return root === undefined || root === resourceType || root === 'Resource' || root === 'DomainResource' || !isResourceType(root);
+  });
 }
 
 function splitUnion(atom: Atom, out: Atom[]): void {

@@ -1,6 +1,7 @@
 // The compiler's shared state and lookups: the backend's catalogue and dialect, the clock of the compile,
 // table aliases, and the pids of a parameter code (Compiler is built in layers: base, dates, conditions, driver).
 
+import { indexCodes, typesDeriving } from '../../../search/params.js';
 import type { SearchCatalog, SqlDialect } from './backend.js';
 import { marks, type Frag } from './sql-fragments.js';
 
@@ -17,21 +18,32 @@ export abstract class CompilerBase {
     return `t${++this.aliasCounter}`;
   }
 
-  /** The pids of `code` for `types` (all types when empty). */
+  /**
+   * The pids of `code` for `types` (all types when empty). A derived parameter (search/derived-params.ts) has
+   * no rows of its own: its sources' pids stand in for it.
+   */
   protected pids(types: string[], code: string): number[] {
+    const out: number[] = [];
     if (types.length === 0 || types.length > 4) {
       // All types, or many (system search): one query instead of a lookup per type.
-      const rows = this.catalog.pidsOfCode(code);
-      if (types.length === 0) return rows.map((r) => r.pid);
-      const wanted = new Set(types);
-      return rows.filter((r) => wanted.has(r.type)).map((r) => r.pid);
+      const wanted = types.length === 0 ? undefined : new Set(types);
+      const deriving = typesDeriving(code);
+      for (const r of this.catalog.pidsOfCode(code)) {
+        // Rows a derived parameter had before it was derived are not read (they are dropped as resources change).
+        if ((!wanted || wanted.has(r.type)) && !deriving.includes(r.type)) out.push(r.pid);
+      }
+      for (const t of deriving) if (!wanted || wanted.has(t)) this.typePids(t, code, out);
+      return out;
     }
-    const out: number[] = [];
-    for (const t of types) {
-      const pid = this.catalog.pid(t, code);
+    for (const t of types) this.typePids(t, code, out);
+    return out;
+  }
+
+  private typePids(type: string, code: string, out: number[]): void {
+    for (const c of indexCodes(type, code)) {
+      const pid = this.catalog.pid(type, c);
       if (pid !== undefined) out.push(pid);
     }
-    return out;
   }
 
   protected pidFrag(pids: number[], column = 'pid'): Frag {
