@@ -45,9 +45,10 @@ async function transaction(ctx: FhirContext, given: Entry[], prefer: string | un
   const responses: BundleEntry[] = new Array(given.length);
   // One store transaction for the whole Bundle: every entry sees the earlier entries' writes.
   await inTransaction(ctx, async (txCtx) => {
-    // The store may run this again (PostgreSQL retries a serialization failure): each attempt works on
-    // its own copy, since assigning ids and rewriting references change the entries.
-    const entries = given.map((e) => ({ ...e, resource: e.resource && (structuredClone(e.resource) as Resource) }));
+    // The store may run this again (PostgreSQL retries a serialization failure): each attempt works on its
+    // own entries, since assigning ids changes them. Their resources are never changed in place: every one is
+    // replaced by its rewritten copy (rewriteReferences copies) before anything is written.
+    const entries = given.map((e) => ({ ...e }));
     const ordered = [...entries].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
     const deletes = ordered.filter((e) => e.method === 'DELETE');
     for (const e of deletes) responses[e.index] = await run(txCtx, e, prefer, true);
@@ -177,7 +178,8 @@ function parseEntry(ctx: FhirContext, e: BundleEntry, index: number): Entry {
     path,
     query,
     fullUrl: e.fullUrl,
-    resource: e.resource ? (structuredClone(e.resource) as Resource) : undefined,
+    // Not copied: a transaction writes rewritten copies, and a batch entry is a request body like any other.
+    resource: e.resource,
     ifMatch: request!.ifMatch,
     ifNoneMatch: request!.ifNoneMatch,
     ifNoneExist: request!.ifNoneExist,

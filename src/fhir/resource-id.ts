@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { badRequest } from './errors.js';
 
@@ -11,8 +12,17 @@ const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
  * its resource was created, which meta.lastUpdated of the first version says anyway.
  */
 export function newId(): string {
-  return uuidv7();
+  if (poolAt + 16 > randomPool.length) {
+    randomFillSync(randomPool);
+    poolAt = 0;
+  }
+  const random = randomPool.subarray(poolAt, (poolAt += 16));
+  return uuidv7({ random });
 }
+
+/** Random bytes for ids, drawn 4 KiB at a time: uuid asks the system for 16 bytes per id otherwise (~2 µs each here). */
+const randomPool = new Uint8Array(4096);
+let poolAt = randomPool.length;
 
 /** FHIR ids: 1–64 of [A-Za-z0-9-.]. */
 export function assertValidId(id: string): void {
