@@ -42,7 +42,7 @@ export async function processBundle(ctx: FhirContext, req: FhirRequest): Promise
 }
 
 async function transaction(ctx: FhirContext, given: Entry[], prefer: string | undefined): Promise<FhirResponse> {
-  const responses: BundleEntry[] = new Array(given.length);
+  const responses: ResponseEntry[] = new Array(given.length);
   // One store transaction for the whole Bundle: every entry sees the earlier entries' writes.
   await inTransaction(ctx, async (txCtx) => {
     // The store may run this again (PostgreSQL retries a serialization failure): each attempt works on its
@@ -58,20 +58,20 @@ async function transaction(ctx: FhirContext, given: Entry[], prefer: string | un
     for (const e of entries) if (e.resource) e.resource = await rewriteReferences(txCtx, e.resource, ids, e.index);
     for (const e of ordered) if (e.method !== 'DELETE') responses[e.index] = await run(txCtx, e, prefer, true);
   });
-  return { status: 200, body: { resourceType: 'Bundle', type: 'transaction-response', entry: responses } };
+  return { status: 200, json: responseBundle('transaction-response', responses) };
 }
 
 async function batch(ctx: FhirContext, entries: Entry[], prefer: string | undefined): Promise<FhirResponse> {
-  const responses: BundleEntry[] = [];
+  const responses: ResponseEntry[] = [];
   for (const e of entries) {
     try {
       responses.push(await run(ctx, e, prefer, false));
     } catch (err) {
       if (!(err instanceof FhirError)) throw err;
-      responses.push({ response: { status: statusLine(err.status), outcome: err.outcome } });
+      responses.push({ entry: { response: { status: statusLine(err.status), outcome: err.outcome } } });
     }
   }
-  return { status: 200, body: { resourceType: 'Bundle', type: 'batch-response', entry: responses } };
+  return { status: 200, json: responseBundle('batch-response', responses) };
 }
 
 /**
@@ -109,7 +109,7 @@ async function assignIdentity(ctx: FhirContext, e: Entry, ids: Map<string, strin
   if (id && e.fullUrl?.startsWith(ctx.config.baseUrl + '/')) ids.set(e.fullUrl.slice(ctx.config.baseUrl.length + 1), `${type}/${id}`);
 }
 
-async function run(ctx: FhirContext, e: Entry, prefer: string | undefined, inTx: boolean): Promise<BundleEntry> {
+async function run(ctx: FhirContext, e: Entry, prefer: string | undefined, inTx: boolean): Promise<ResponseEntry> {
   const req = routeRequest(
     e.method,
     e.path,
@@ -134,7 +134,13 @@ async function run(ctx: FhirContext, e: Entry, prefer: string | undefined, inTx:
   }
 }
 
-function entryFor(ctx: FhirContext, out: FhirResponse, prefer: string | undefined, e: Entry): BundleEntry {
+/** An entry of a response Bundle; a resource's stored JSON stays text (`json`), spliced in by responseBundle. */
+interface ResponseEntry {
+  entry: BundleEntry;
+  json?: string;
+}
+
+function entryFor(ctx: FhirContext, out: FhirResponse, prefer: string | undefined, e: Entry): ResponseEntry {
   const response: BundleEntryResponse = { status: statusLine(out.status) };
   if (out.location) response.location = out.location;
   if (out.versionId !== undefined) response.etag = `W/"${out.versionId}"`;
@@ -143,11 +149,22 @@ function entryFor(ctx: FhirContext, out: FhirResponse, prefer: string | undefine
   if (out.resourceType && out.id) entry.fullUrl = `${ctx.config.baseUrl}/${out.resourceType}/${out.id}`;
   const isWrite = e.method !== 'GET';
   const want = isWrite ? parsePrefer(prefer).return ?? 'representation' : 'representation';
-  const body = out.body ?? (out.json ? (JSON.parse(out.json) as Resource) : undefined);
-  if (body?.resourceType === 'OperationOutcome') response.outcome = body as OperationOutcome;
-  else if (want === 'representation' && body) entry.resource = body;
+  if (out.body?.resourceType === 'OperationOutcome') response.outcome = out.body as OperationOutcome;
+  else if (want === 'representation' && out.json !== undefined) return { entry, json: out.json };
+  else if (want === 'representation' && out.body) entry.resource = out.body as Resource;
   else if (want === 'OperationOutcome') response.outcome = outcome('information', 'informational', `${statusLine(out.status)}`);
-  return entry;
+  return { entry };
+}
+
+/** The response Bundle as JSON text, stored resources spliced in as they are (no parse, no re-serialisation). */
+function responseBundle(type: 'transaction-response' | 'batch-response', entries: ResponseEntry[]): string {
+  const parts = entries.map(({ entry, json }) => {
+    if (json === undefined) return JSON.stringify(entry);
+    // entryFor gave such an entry a fullUrl and a response only.
+    const fullUrl = entry.fullUrl === undefined ? '' : `"fullUrl":${JSON.stringify(entry.fullUrl)},`;
+    return `{${fullUrl}"resource":${json},"response":${JSON.stringify(entry.response)}}`;
+  });
+  return `{"resourceType":"Bundle","type":"${type}","entry":[${parts.join(',')}]}`;
 }
 
 function parseEntry(ctx: FhirContext, e: BundleEntry, index: number): Entry {

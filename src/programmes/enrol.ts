@@ -146,7 +146,7 @@ async function persist(ctx: TxContext, { bundle, plan, facts }: Prepared, params
     throw err;
   }
   const index = bundle.entry!.findIndex((e) => e.resource?.resourceType === 'CarePlan');
-  const entry = (response.body as Bundle).entry![index];
+  const entry = (JSON.parse(response.json!) as Bundle).entry![index];
   const written = entry.resource as CarePlan & Resource;
   const stored = (await ctx.tx.readCurrent('CarePlan', written.id!))!;
   const by = params.practitioner ?? params.organization;
