@@ -31,6 +31,7 @@
  *   --baseline=DIR           also run every workload on DIR/dist/src/main.js (another checkout, built),
  *                            on its own fresh store with the same data, alternating with this build
  *   --floors=node:http,express,express-default,express-send   which floors to start ("" for none)
+ *   --security-on=1          reads and searches also on a twin of the server with security on (0: not)
  *   --tx500-entries=500      entries of the big transaction
  *   --tx500-connections=4    connections for it (16 × 500-entry Bundles only queue up)
  *   --update-pool=4          resources per connection the update workload cycles through

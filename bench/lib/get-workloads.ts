@@ -33,8 +33,8 @@ export function searchDefs(seed: number, extra = ''): WorkloadDef[] {
       const pw = pick(w.name, patients);
       return {
         ...rotatingPaths(pw.paths),
-        sample: async (root: string) => {
-          const c = await sampleWorkload(root, pw);
+        sample: async (endpoint) => {
+          const c = await sampleWorkload(endpoint, pw);
           return { statuses: c.statuses, problems: c.problems, detail: `matches ${describeMatches(c)}` };
         },
       };

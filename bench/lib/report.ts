@@ -1,6 +1,7 @@
 import type { WorkloadFigures } from './cannon.js';
 import type { MainResult, WorkloadResult } from './results.js';
 import { mdTable, table } from './table.js';
+import { SECURITY_ON } from './security-twin.js';
 import { figuresOf, headlineRate, rowGoal, verdict, wrongAnswers } from './targets.js';
 
 const HEADER = ['workload', 'target', 'req/s', 'p50 ms', 'p99 ms', 'wrong', 'other status', 'CPU ms/req', 'other CPU', 'goal', 'result', 'notes'];
@@ -27,10 +28,11 @@ function notes(w: WorkloadResult, f: WorkloadFigures, defaultConnections: number
   const out: string[] = [];
   const server = figuresOf(w, 'server');
   if (f.target === 'server' && server) {
-    for (const other of w.figures.filter((x) => x.target !== 'server')) {
+    for (const other of w.figures.filter((x) => x.target !== 'server' && x.target !== SECURITY_ON)) {
       out.push(other.target === 'baseline' ? `×${(server.requestsPerSecond / (other.requestsPerSecond || 1)).toFixed(2)} vs baseline` : `${pct(server.requestsPerSecond, other.requestsPerSecond)} of ${other.target}`);
     }
   }
+  if (f.target === SECURITY_ON && server) out.push(`${pct(f.requestsPerSecond, server.requestsPerSecond)} of server (CPU ×${(f.serverCpuMsPerRequest / (server.serverCpuMsPerRequest || 1)).toFixed(2)})`);
   if (f.target === 'server' && w.connections !== defaultConnections) out.push(`${w.connections} connections`);
   if (f.target === 'server' && w.fixedAmount) out.push(`fixed amount: ${f.requests} requests`);
   if (w.samples[f.target ?? '']?.problems.length) out.push('SAMPLE CHECK FAILED');

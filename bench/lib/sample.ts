@@ -1,5 +1,5 @@
 import type { PathWorkload } from './workloads.js';
-import { fhirHeaders, type BoundWorkload, type ResponseHeaders, type SampleResult } from './workload.js';
+import { fhirHeaders, type BoundWorkload, type Endpoint, type ResponseHeaders, type SampleResult } from './workload.js';
 
 const ACCEPT = { accept: 'application/fhir+json' };
 
@@ -17,11 +17,11 @@ export interface SampleCheck {
   problems: string[];
 }
 
-export async function sampleWorkload(root: string, w: PathWorkload, n = 5): Promise<SampleCheck> {
+export async function sampleWorkload({ root, headers }: Endpoint, w: PathWorkload, n = 5): Promise<SampleCheck> {
   const check: SampleCheck = { paths: w.paths.length, statuses: [], matches: [], included: [], totals: [], outcomes: [], problems: [] };
   const step = Math.max(1, Math.floor(w.paths.length / n));
   for (let i = 0; i < n && i * step < w.paths.length; i++) {
-    const res = await fetch(root + w.paths[i * step], { headers: ACCEPT });
+    const res = await fetch(root + w.paths[i * step], { headers: { ...ACCEPT, ...headers } });
     const text = await res.text();
     check.statuses.push(res.status);
     let body: {
@@ -69,11 +69,11 @@ export function describeMatches(c: SampleCheck): string {
 }
 
 /** Fetch `n` of a bound workload's requests (through its own factory) and check the answers. */
-export async function sampleBound(root: string, w: BoundWorkload, expectStatus: number, n = 5): Promise<SampleResult> {
+export async function sampleBound({ root, headers: extra }: Endpoint, w: BoundWorkload, expectStatus: number, n = 5): Promise<SampleResult> {
   const out: SampleResult = { statuses: [], problems: [] };
   for (let i = 0; i < n; i++) {
     const { req, token } = w.next();
-    const res = await fetch(root + req.path, { method: req.method, headers: fhirHeaders(req), body: req.body });
+    const res = await fetch(root + req.path, { method: req.method, headers: { ...fhirHeaders(req), ...extra }, body: req.body });
     const text = await res.text();
     const headers: ResponseHeaders = {};
     res.headers.forEach((v, k) => (headers[k] = v));

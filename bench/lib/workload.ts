@@ -10,7 +10,12 @@ export interface Target {
   root: string;
   /** Its process, for CPU accounting. */
   pid: number;
+  /** Sent with every request (the bearer token of the server with security on). */
+  headers?: Record<string, string>;
 }
+
+/** Where a sampler sends its requests: a target's root and headers. */
+export type Endpoint = Pick<Target, 'root' | 'headers'>;
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT';
@@ -40,7 +45,7 @@ export interface BoundWorkload {
   /** Problems with one sampled answer body (its status is checked by the sampler). */
   check?(body: string): string[];
   /** A sampler of its own (the search workloads count matches); default: sampleBound. */
-  sample?(root: string): Promise<SampleResult>;
+  sample?(endpoint: Endpoint): Promise<SampleResult>;
 }
 
 /** A few answers fetched before measuring, to flag a workload that is fast because it is wrong. */
@@ -83,14 +88,14 @@ export function fhirHeaders(req: Pick<HttpRequest, 'body' | 'headers'>): Record<
  * before each request when `requests` holds one entry (requestIterator.js), so the context only
  * carries a request's token to its own answer; state that outlives a request lives in the workload.
  */
-export function cannonRequest(w: BoundWorkload): autocannon.Request {
+export function cannonRequest(w: BoundWorkload, headers: Record<string, string> = {}): autocannon.Request {
   return {
     method: 'GET',
     path: '/',
     setupRequest: (req, context) => {
       const { req: r, token } = w.next();
       context.token = token;
-      return { ...req, method: r.method, path: r.path, headers: fhirHeaders(r), ...(r.body !== undefined ? { body: r.body } : {}) };
+      return { ...req, method: r.method, path: r.path, headers: { ...fhirHeaders(r), ...headers }, ...(r.body !== undefined ? { body: r.body } : {}) };
     },
     ...(w.settle ? { onResponse: (status: number, _body: string, context: Record<string, unknown>, headers?: ResponseHeaders) => w.settle!(context.token, status, headers ?? {}) } : {}),
   };

@@ -16,6 +16,7 @@ import { dirMiB, estimateLoad, prepareServer, type PreparedServer } from '../lib
 import { mainReport } from '../lib/report.js';
 import { replaceDocSection, resultBaseName, writeResultFiles, type MainResult, type ServerSummary, type WorkloadResult } from '../lib/results.js';
 import { sampleBound } from '../lib/sample.js';
+import { startSecurityTwin } from '../lib/security-twin.js';
 import { THIS_BUILD, type ServerBuild } from '../lib/server.js';
 import { evaluateGoals } from '../lib/targets.js';
 import { cannonRequest, type Capabilities, type SampleResult, type Target, type WorkloadDef } from '../lib/workload.js';
@@ -28,6 +29,8 @@ const MAIN_OPTIONS = {
   tx500Entries: 500,
   tx500Connections: 4,
   updatePool: 4,
+  /** 1: reads and searches also on a twin of the server with security on (security-twin.ts); 0: not. */
+  securityOn: 1,
 };
 
 export async function runMainMode(argv: string[]): Promise<void> {
@@ -64,6 +67,9 @@ export async function runMainMode(argv: string[]): Promise<void> {
   const prepared: PreparedServer[] = [];
   for (const build of builds) prepared.push(await prepareServer({ ...gen, loadConcurrency: opts.loadConcurrency, build, keep: opts.keep }));
   const main = prepared[0];
+  // On PostgreSQL (BENCH_PG_URL) the store is a database, not a directory to copy.
+  const wantTwin = opts.securityOn > 0 && !process.env.BENCH_PG_URL && defs.some((d) => d.group === 'read' || d.group === 'search');
+  const twin = wantTwin ? await startSecurityTwin(main) : undefined;
   const caps = new Map<string, Capabilities>();
   for (const p of prepared) caps.set(p.server.build.label, await fetchCapabilities(p.server.root));
   const floors = await startFloors(main.server.root, main.patients[0].id, floorLabels);
@@ -77,10 +83,10 @@ export async function runMainMode(argv: string[]): Promise<void> {
     const unavailable: Record<string, string> = {};
     const add = async (target: Target, patients: PreparedServer['patients']): Promise<void> => {
       const bound = await def.bind(target, patients);
-      const sample = bound.sample ? await bound.sample(target.root) : await sampleBound(target.root, bound, def.expectStatus);
+      const sample = bound.sample ? await bound.sample(target) : await sampleBound(target, bound, def.expectStatus);
       samples[target.label] = sample;
       if (sample.problems.length) log(`  ${def.name} on ${target.label}: SAMPLE CHECK: ${sample.problems.join('; ')}`);
-      legs.push({ target, request: () => cannonRequest(bound), beforeRun: bound.beforeRun });
+      legs.push({ target, request: () => cannonRequest(bound, target.headers), beforeRun: bound.beforeRun });
     };
     for (const p of prepared) {
       const target: Target = { label: p.server.build.label, kind: 'server', root: p.server.root, pid: p.server.pid };
@@ -88,6 +94,7 @@ export async function runMainMode(argv: string[]): Promise<void> {
       if (why) unavailable[target.label] = why;
       else await add(target, p.patients);
     }
+    if (twin && (def.group === 'read' || def.group === 'search')) await add(twin.target, main.patients);
     if (def.onFloors) for (const target of floors.targets) await add(target, main.patients);
     if (Object.keys(unavailable).length) log(`${def.name}: ${Object.entries(unavailable).map(([t, why]) => `${t}: ${why}`).join('; ')}`);
     const figures = legs.length ? await alternate(def.name, legs, { connections, warmup: opts.warmup, duration: opts.duration, rounds: opts.rounds, fixedAmount: def.fixedAmount }) : [];
@@ -110,6 +117,7 @@ export async function runMainMode(argv: string[]): Promise<void> {
   }
 
   await stopFloors();
+  await twin?.stop();
   const servers: ServerSummary[] = [];
   for (const p of prepared) {
     const mem = p.server.memory();

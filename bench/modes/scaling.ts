@@ -48,7 +48,7 @@ export async function runScalingMode(argv: string[]): Promise<void> {
     const samples: SampleCheck[] = [];
     for (const z of sizes) {
       const target: Target = { label: `${z.patients}p`, kind: 'server', root: z.p.server.root, pid: z.p.server.pid };
-      const sample = await sampleWorkload(target.root, z.workloads[i]);
+      const sample = await sampleWorkload(target, z.workloads[i]);
       if (sample.problems.length) log(`  ${target.label} ${name}: ${sample.problems.join('; ')}`);
       samples.push(sample);
       const bound = rotatingPaths(z.workloads[i].paths);
