@@ -52,6 +52,46 @@ describe('schema migrations', () => {
     }
   });
 
+  it("drops the rows of Observation's combo-* parameters, which are searched through their sources' rows", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forlob-migrate-derived-'));
+    try {
+      const v8 = new DatabaseConstructor(path.join(dir, 'forlob.sqlite'));
+      v8.pragma('journal_mode = WAL');
+      migrate(v8, 8);
+      const obs = { resourceType: 'Observation', id: 'bp', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] }, component: [{ code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] } }] };
+      v8.prepare("INSERT INTO resources (rid, type, id, version, last_updated, deleted) VALUES (1, 'Observation', 'bp', 1, '2024-01-01T00:00:00.000Z', 0)").run();
+      v8.prepare("INSERT INTO versions (rid, version, last_updated, method, content) VALUES (1, 1, '2024-01-01T00:00:00.000Z', 'POST', ?)").run(JSON.stringify(obs));
+      // As the previous version indexed it: code, component-code, and combo-code repeating both.
+      const param = v8.prepare("INSERT INTO search_param (pid, type, code) VALUES (?, 'Observation', ?)");
+      const token = v8.prepare("INSERT INTO idx_token (pid, value, system, rid) VALUES (?, ?, 'http://loinc.org', 1)");
+      param.run(1, 'code');
+      param.run(2, 'component-code');
+      param.run(3, 'combo-code');
+      token.run(1, '85354-9');
+      token.run(2, '8480-6');
+      token.run(3, '85354-9');
+      token.run(3, '8480-6');
+      v8.close();
+
+      const store = new SqliteStore({ dataDir: dir });
+      try {
+        const check = new DatabaseConstructor(path.join(dir, 'forlob.sqlite'), { readonly: true });
+        expect(check.prepare('SELECT pid, value FROM idx_token ORDER BY pid, value').all()).toEqual([
+          { pid: 1, value: '85354-9' },
+          { pid: 2, value: '8480-6' },
+        ]);
+        check.close();
+        const search = async (q: string) => (await store.search(buildSearchPlan(['Observation'], { 'combo-code': [q] }, { defaultCount: 10, maxCount: 10 }).plan)).versions.map((v) => v.id);
+        expect(await search('8480-6')).toEqual(['bp']);
+        expect(await search('85354-9')).toEqual(['bp']);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('moves a version-6 audit trail into its own file, keeping the AuditEvent ids', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forlob-migrate-audit-'));
     try {

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { MAX_DATE } from '../../search/normalize.js';
+import { DERIVED_CLEANUP } from '../sql/derived-cleanup.js';
 
 /*
  * The PostgreSQL schema: the same tables and columns as the SQLite schema (store/sqlite/schema.ts) in their
@@ -165,6 +166,10 @@ const migrations: string[] = [
   `
   DROP INDEX idx_date_hi;
   CREATE INDEX idx_date_open_end ON idx_date (pid, lo, hi, rid) WHERE hi >= ${MAX_DATE};
+  `,
+  // 5: rows of parameters that became derived, as in store/sqlite/schema.ts migration 9
+  `
+  ${DERIVED_CLEANUP}
   `,
 ];
 

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { MAX_DATE } from '../../search/normalize.js';
+import { DERIVED_CLEANUP } from '../sql/derived-cleanup.js';
 
 /**
  * Versioned schema migrations. Each entry runs once, in order, inside a transaction;
@@ -212,6 +213,13 @@ const migrations: string[] = [
   `
   DROP INDEX idx_date_hi;
   CREATE INDEX idx_date_open_end ON idx_date (pid, lo, hi, rid) WHERE hi >= ${MAX_DATE};
+  `,
+  // 9: Observation's combo-* parameters became derived (search/derived-params.ts): searched through the rows of
+  // code / component-code and the like, with none of their own. The rows they had are dropped (a quarter of a
+  // clinical data set's index rows); a SearchParameter uploaded under one of these codes would be stored, not
+  // activated (fhir/search-parameters.ts), so these rows belong to the built-in parameters alone.
+  `
+  ${DERIVED_CLEANUP}
   `,
 ];
 
