@@ -108,7 +108,7 @@ export function mainReport(r: MainResult): { text: string; markdown: string } {
     '',
     table(body, HEADER, ALIGN),
     '',
-    'Goals (issue 4)',
+    'Goals (issues 4 and 8)',
     table(goals, ['goal', 'measured', 'result'], 'llr'),
     ...(problems.length ? ['', 'Sample checks that failed (these figures do not measure what they claim):', ...problems.map((p) => `  ${p}`)] : []),
   ].join('\n');

@@ -12,8 +12,8 @@ export const SECURITY_ON = 'security-on';
 /**
  * The server under test once more, on a copy of its loaded store, with security on (issue 8): every request
  * carries a bearer token that is verified, access is checked, and every request leaves an audit row. Reads and
- * searches run on both, alternating, so the table shows what security costs. The admin client the server
- * creates on first start reads; rate limits are off (one client sending 16 connections' worth would be throttled).
+ * searches run on both, alternating, so the table shows what security costs. The requests are the admin client's
+ * (the server creates it on its first start); rate limits are off (16 connections of one client would be throttled).
  */
 export async function startSecurityTwin(main: PreparedServer): Promise<{ target: Target; stop: () => Promise<void> }> {
   const twin = BenchServer.fresh(`${main.server.build.label}-${SECURITY_ON}`, main.server.build);
