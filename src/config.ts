@@ -37,6 +37,8 @@ export interface Config {
   rateLimit: number;
   /** STATEMENT_TIMEOUT_MS: PostgreSQL cancels a statement running longer (default 30000; 0 = never). */
   statementTimeoutMs: number;
+  /** READ_CACHE_MB: MiB of recently read current versions the embedded store keeps in memory (default 16; 0 = none). */
+  readCacheMb: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -64,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlSeconds: Math.max(1, intFrom(env.TOKEN_TTL_SECONDS, 300)),
     rateLimit: intFrom(env.RATE_LIMIT, 1000),
     statementTimeoutMs: intFrom(env.STATEMENT_TIMEOUT_MS, 30_000),
+    readCacheMb: intFrom(env.READ_CACHE_MB, 16),
   };
 }
 

@@ -5,7 +5,7 @@ import type { Store } from './types.js';
 
 /** The store the configuration asks for: PostgreSQL with DATABASE_URL, else the embedded SQLite file in DATA_DIR. */
 export async function openStore(config: Config, warn: (message: string) => void): Promise<Store> {
-  if (!config.databaseUrl) return new SqliteStore({ dataDir: config.dataDir, warn });
+  if (!config.databaseUrl) return new SqliteStore({ dataDir: config.dataDir, warn, readCacheBytes: config.readCacheMb * 1024 * 1024 });
   const store = new PgStore({ url: config.databaseUrl, readUrl: config.databaseReadUrl, poolSize: config.databasePoolSize, statementTimeoutMs: config.statementTimeoutMs, warn });
   try {
     await store.ready();

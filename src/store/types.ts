@@ -8,16 +8,17 @@ import type { WorkflowReader, WorkflowWriter } from './workflow-types.js';
 export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** One stored version of a resource. A delete is a version too, without content. */
+/** Read-only: the embedded store hands the same object to every reader (current-version-cache.ts). */
 export interface StoredVersion {
-  type: string;
-  id: string;
-  versionId: number;
+  readonly type: string;
+  readonly id: string;
+  readonly versionId: number;
   /** ISO instant with milliseconds, the version's meta.lastUpdated. */
-  lastUpdated: string;
-  method: WriteMethod;
-  deleted: boolean;
+  readonly lastUpdated: string;
+  readonly method: WriteMethod;
+  readonly deleted: boolean;
   /** The resource JSON text exactly as stored (absent for deletes). */
-  json?: string;
+  readonly json?: string;
 }
 
 export interface HistoryQuery {

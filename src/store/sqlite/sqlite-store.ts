@@ -25,11 +25,12 @@ import { toStored, type VersionRow } from '../sql/version-rows.js';
 import { SqliteWorkflowReader, SqliteWorkflowWriter } from './workflow-rows.js';
 import { AUDIT_FILE, moveAuditRowsOut } from './audit-file-schema.js';
 import { SqliteAuditTrail } from './audit-trail.js';
+import { CurrentVersionCache, key } from './current-version-cache.js';
 
 const SELECT_VERSION = `SELECT r.type, r.id, v.version, v.last_updated, v.method, v.content
   FROM versions v JOIN resources r ON r.rid = v.rid`;
 
-/** Reads over one connection; prepared once. */
+/** Reads over one connection; prepared once. The reader connection's current versions go through a cache. */
 class SqliteReader implements StoreReader {
   readonly workflow: SqliteWorkflowReader;
   private readonly current: Statement<[string, string], VersionRow>;
@@ -38,6 +39,7 @@ class SqliteReader implements StoreReader {
   constructor(
     readonly db: Database,
     readonly params: ParamIds,
+    private readonly cache?: CurrentVersionCache,
   ) {
     this.current = db.prepare(
       `${SELECT_VERSION} WHERE r.type = ? AND r.id = ? AND v.version = r.version`,
@@ -51,8 +53,16 @@ class SqliteReader implements StoreReader {
   }
 
   async readCurrent(type: string, id: string): Promise<StoredVersion | undefined> {
+    return this.current1(type, id);
+  }
+
+  private current1(type: string, id: string): StoredVersion | undefined {
+    const hit = this.cache?.get(type, id);
+    if (hit) return hit;
     const row = this.current.get(type, id);
-    return row && toStored(row);
+    const v = row && toStored(row);
+    if (v) this.cache?.set(v);
+    return v;
   }
 
   async readVersion(type: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
@@ -63,8 +73,8 @@ class SqliteReader implements StoreReader {
   async readMany(refs: { type: string; id: string }[]): Promise<StoredVersion[]> {
     const out: StoredVersion[] = [];
     for (const ref of refs) {
-      const row = this.current.get(ref.type, ref.id);
-      if (row && row.content !== null) out.push(toStored(row));
+      const v = this.current1(ref.type, ref.id);
+      if (v && !v.deleted) out.push(v);
     }
     return out;
   }
@@ -82,7 +92,7 @@ class SqliteReader implements StoreReader {
   }
 }
 
-/** Writes over the writer connection, used only inside a transaction. */
+/** Writes over the writer connection, used only inside a transaction (its reads see them, uncached). */
 class SqliteWriter extends SqliteReader implements StoreWriter {
   declare readonly workflow: SqliteWorkflowWriter;
   private readonly head: Statement<[string, string], { rid: number; version: number }>;
@@ -91,6 +101,8 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
   private readonly insertVersion: Statement<[number, number, string, string, string | null]>;
   private readonly index: IndexRows;
   private readonly currentOfType: Statement<[string, number, number], { rid: number; content: string | null }>;
+  /** Keys written since the last takeWritten(): the reader's cache forgets them at COMMIT. */
+  private written = new Set<string>();
 
   constructor(db: Database, params: ParamIds) {
     super(db, params);
@@ -125,7 +137,14 @@ class SqliteWriter extends SqliteReader implements StoreWriter {
     return { count: rows.length, lastRid: rows.length ? rows[rows.length - 1].rid : afterRid };
   }
 
+  takeWritten(): Set<string> {
+    const keys = this.written;
+    this.written = new Set();
+    return keys;
+  }
+
   async write(v: WriteVersion): Promise<void> {
+    this.written.add(key(v.type, v.id));
     const head = this.head.get(v.type, v.id);
     const actual = head?.version ?? 0;
     if (actual !== v.versionId - 1) throw new VersionConflict(v.type, v.id, v.versionId - 1, actual);
@@ -160,7 +179,12 @@ export interface SqliteOptions {
   dataDir: string;
   /** Told about trouble the store recovers from by itself (e.g. its checkpoint worker failed). */
   warn?: (message: string) => void;
+  /** Bytes of stored JSON the reader keeps of recently read current versions (0: none). */
+  readCacheBytes?: number;
 }
+
+/** As READ_CACHE_MB by default (config.ts). */
+export const DEFAULT_READ_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** WAL pages (~40 MiB) after which the writer checkpoints too: by then the worker has copied most frames, so the writer copies the rest and rewinds the WAL, which only a writer can do. */
 const BACKSTOP_CHECKPOINT_PAGES = 10_000;
@@ -176,6 +200,7 @@ export class SqliteStore implements Store {
   private readonly readerDb: Database;
   private readonly reader: SqliteReader;
   private readonly writer: SqliteWriter;
+  private readonly cache: CurrentVersionCache | undefined;
   private readonly file: string;
   private readonly pending: PendingTransaction<unknown>[] = [];
   private readonly syncing = new Set<Promise<void>>();
@@ -212,7 +237,9 @@ export class SqliteStore implements Store {
     this.readerDb = new DatabaseConstructor(file, { readonly: true });
     this.readerDb.pragma('busy_timeout = 5000');
     const params = new ParamIds();
-    this.reader = new SqliteReader(this.readerDb, params);
+    const cacheBytes = options.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES;
+    this.cache = cacheBytes > 0 ? new CurrentVersionCache(cacheBytes) : undefined;
+    this.reader = new SqliteReader(this.readerDb, params, this.cache);
     this.writer = new SqliteWriter(this.writerDb, params);
     this.checkpointer = new Checkpointer({
       file,
@@ -274,12 +301,16 @@ export class SqliteStore implements Store {
       this.writerDb.exec('BEGIN IMMEDIATE');
       for (const item of batch) results.push(await this.runInSavepoint(item.fn));
       this.writerDb.exec('COMMIT');
+      // Before anything else runs: from here on the reader connection sees the new versions.
+      this.cache?.forget(this.writer.takeWritten());
       this.writer.params.commit();
       this.checkpointer.committed();
     } catch (err) {
       // The batch as a whole failed (busy database, disk full, a savepoint lost): nothing of it
       // was committed, so every transaction in it fails.
       if (this.writerDb.inTransaction) this.writerDb.exec('ROLLBACK');
+      // Nothing changed, but should COMMIT itself have failed halfway, forgetting is the safe side.
+      this.cache?.forget(this.writer.takeWritten());
       this.writer.params.forgetUncommitted();
       for (const item of batch) item.reject(err);
       this.finishBatch();
