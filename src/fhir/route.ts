@@ -13,47 +13,69 @@ export function routeRequest(
   body?: unknown,
   contentType?: string,
 ): FhirRequest {
-  const segments = path.split('/').filter((s) => s.length > 0).map(decodeSegment);
+  const segments = segmentsOf(path);
   // U+0000 is in no id, parameter or value this server keeps (PostgreSQL text cannot even hold it).
-  for (const [k, values] of Object.entries(query)) if (k.includes('\u0000') || values.some((v) => v.includes('\u0000'))) badRequest(`Query parameter "${k.replace(/\u0000/g, '\\0')}" contains U+0000`);
-  const req: FhirRequest = { method, query, headers, body, contentType };
+  for (const k in query) if (k.includes('\u0000') || query[k].some((v) => v.includes('\u0000'))) badRequest(`Query parameter "${k.replace(/\u0000/g, '\\0')}" contains U+0000`);
   const [a, b, c, d] = segments;
-  const op = (s: string | undefined) => (s?.startsWith('$') ? s.slice(1) : undefined);
+  // Every request built with the same fields in the same order: the code reading them stays monomorphic.
+  const req = (target: Partial<FhirRequest>): FhirRequest => ({
+    method,
+    resourceType: target.resourceType,
+    id: target.id,
+    versionId: target.versionId,
+    operation: target.operation,
+    compartment: target.compartment,
+    history: target.history,
+    search: target.search,
+    query,
+    body,
+    assignedId: undefined,
+    contentType,
+    headers,
+  });
   switch (segments.length) {
     case 0:
-      return req;
+      return req({});
     case 1:
-      if (a === 'metadata' || a === '_history' || a === '_search') return { ...req, operation: undefined, ...special(a) };
-      if (op(a)) return { ...req, operation: op(a) };
-      return { ...req, resourceType: a };
+      if (a === 'metadata') return req({ operation: 'metadata' });
+      if (a === '_history') return req({ history: true });
+      if (a === '_search') return req({ search: true });
+      if (isOperation(a)) return req({ operation: a.slice(1) });
+      return req({ resourceType: a });
     case 2:
-      if (b === '_search') return { ...req, resourceType: a, search: true };
-      if (b === '_history') return { ...req, resourceType: a, history: true };
-      if (op(b)) return { ...req, resourceType: a, operation: op(b) };
-      return { ...req, resourceType: a, id: b };
+      if (b === '_search') return req({ resourceType: a, search: true });
+      if (b === '_history') return req({ resourceType: a, history: true });
+      if (isOperation(b)) return req({ resourceType: a, operation: b.slice(1) });
+      return req({ resourceType: a, id: b });
     case 3:
-      if (c === '_history') return { ...req, resourceType: a, id: b, history: true };
-      if (op(c)) return { ...req, resourceType: a, id: b, operation: op(c) };
-      return { ...req, resourceType: c, compartment: { type: a, id: b } };
+      if (c === '_history') return req({ resourceType: a, id: b, history: true });
+      if (isOperation(c)) return req({ resourceType: a, id: b, operation: c.slice(1) });
+      return req({ resourceType: c, compartment: { type: a, id: b } });
     case 4:
-      if (c === '_history') return { ...req, resourceType: a, id: b, versionId: d };
-      if (d === '_search') return { ...req, resourceType: c, compartment: { type: a, id: b }, search: true };
+      if (c === '_history') return req({ resourceType: a, id: b, versionId: d });
+      if (d === '_search') return req({ resourceType: c, compartment: { type: a, id: b }, search: true });
   }
   return fail(404, 'not-found', `Unknown FHIR endpoint: /${segments.join('/')}`);
 }
 
-function special(segment: string): Partial<FhirRequest> {
-  if (segment === 'metadata') return { operation: 'metadata' };
-  if (segment === '_history') return { history: true };
-  return { search: true };
+/** `$name` (an operation; a lone `$` is not one). */
+const isOperation = (s: string): boolean => s.length > 1 && s.charCodeAt(0) === 36;
+
+/** The path's non-empty segments, percent-decoded. */
+function segmentsOf(path: string): string[] {
+  const out: string[] = [];
+  for (const s of path.split('/')) if (s.length > 0) out.push(decodeSegment(s));
+  return out;
 }
 
 function decodeSegment(segment: string): string {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(segment);
-  } catch {
-    return badRequest(`Malformed URL segment "${segment}"`);
+  let decoded = segment;
+  if (segment.includes('%')) {
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return badRequest(`Malformed URL segment "${segment}"`);
+    }
   }
   if (decoded.includes('\u0000')) badRequest(`URL segment "${segment}" contains U+0000`);
   return decoded;
