@@ -20,10 +20,19 @@ function byPatient(patient: string): SqlPart {
 
 interface Entry {
   seq: number;
+  recorded: string;
+  patient: string | null;
   entry: string;
 }
 
-const fromEntry = ({ seq, entry }: Entry): AuditRow => auditRow({ ...(JSON.parse(entry) as Record<string, unknown>), seq });
+/** Rows written before entries left out their columns still hold them in the entry too: the same values. */
+const fromEntry = ({ seq, recorded, patient, entry }: Entry): AuditRow => auditRow({ ...(JSON.parse(entry) as Record<string, unknown>), seq, recorded, patient });
+
+/** The row's JSON without what has a column of its own (a smaller row: fewer pages written per row). */
+function entryOf(row: AuditRow): string {
+  const { recorded: _recorded, patient: _patient, ...rest } = row;
+  return JSON.stringify(rest);
+}
 
 export class SqliteAuditTrail implements AuditTrail {
   private readonly db: Database;
@@ -39,18 +48,18 @@ export class SqliteAuditTrail implements AuditTrail {
 
   append(rows: AuditRow[]): Promise<void> {
     // In APPENDED_COLUMNS order.
-    return rows.length ? this.appender.append(rows.map((r) => [r.recorded, r.patient ?? null, JSON.stringify(r)])) : Promise.resolve();
+    return rows.length ? this.appender.append(rows.map((r) => [r.recorded, r.patient ?? null, entryOf(r)])) : Promise.resolve();
   }
 
   async search(q: AuditQuery): Promise<{ rows: AuditRow[]; total: number }> {
-    const { count, page } = auditStatements(q, { byPatient, columns: 'seq, entry' });
+    const { count, page } = auditStatements(q, { byPatient, columns: 'seq, recorded, patient, entry' });
     const total = (cached(this.db, count.sql).get(...count.args) as { n: number }).n;
     const rows = (cached(this.db, page.sql).all(...page.args) as Entry[]).map(fromEntry);
     return { rows, total };
   }
 
   async get(seq: number): Promise<AuditRow | undefined> {
-    const row = cached(this.db, 'SELECT seq, entry FROM audit_log WHERE seq = ?').get(seq) as Entry | undefined;
+    const row = cached(this.db, 'SELECT seq, recorded, patient, entry FROM audit_log WHERE seq = ?').get(seq) as Entry | undefined;
     return row && fromEntry(row);
   }
 
