@@ -9,24 +9,28 @@ import type { Principal } from './access-tokens.js';
 
 const PATIENT_IN_JSON = /"(?:subject|patient|for|beneficiary)":\{"reference":"(Patient\/[A-Za-z0-9\-.]{1,64})"/;
 const PATIENT_REF = /^Patient\/[A-Za-z0-9\-.]{1,64}$/;
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+const RESOURCE_TYPE = /^[A-Z][A-Za-z]+$/;
 
 export function auditRowFor(principal: Principal | undefined, req: FhirRequest | undefined, path: string, status: number, out?: FhirResponse): AuditRow {
   // A request refused before it was routed (no valid token): what its path names.
-  const [segType, segId] = path.split('/').filter(Boolean);
+  const [segType, segId] = req ? [] : path.split('/').filter(Boolean);
   const type = req ? req.resourceType : segType;
   const { subtype, action } = interaction(req);
-  const id = req ? (req.id ?? (req.method === 'POST' && !req.operation ? out?.id : undefined)) : segId && /^[A-Za-z0-9\-.]{1,64}$/.test(segId) ? segId : undefined;
+  const id = req ? (req.id ?? (req.method === 'POST' && !req.operation ? out?.id : undefined)) : segId && FHIR_ID.test(segId) ? segId : undefined;
+  // One shape for every row, absent fields undefined (JSON leaves them out): no spread per request.
   return {
     recorded: new Date().toISOString(),
-    ...(principal && { clientId: principal.clientId, organization: principal.organization }),
+    clientId: principal?.clientId,
+    organization: principal?.organization,
     action,
     subtype,
-    ...(type && /^[A-Z][A-Za-z]+$/.test(type) && { resourceType: type }),
-    ...(id && { resourceId: id }),
-    ...patientOf(req, type, id, out),
+    resourceType: type && RESOURCE_TYPE.test(type) ? type : undefined,
+    resourceId: id || undefined,
+    patient: patientOf(req, type, id, out),
     outcome: status >= 500 ? 8 : status >= 400 ? 4 : 0,
     status,
-    ...(req?.operation ? { detail: `$${req.operation}` } : subtype.startsWith('search') ? { detail: queryText(req!) } : {}),
+    detail: req?.operation ? `$${req.operation}` : subtype.startsWith('search') ? queryText(req!) : undefined,
   };
 }
 
@@ -50,20 +54,20 @@ function interaction(req: FhirRequest | undefined): { subtype: string; action: A
   }
 }
 
-function patientOf(req: FhirRequest | undefined, type: string | undefined, id: string | undefined, out?: FhirResponse): { patient?: string } {
-  if (type === 'Patient' && id) return { patient: `Patient/${id}` };
-  if (req?.compartment?.type === 'Patient') return { patient: `Patient/${req.compartment.id}` };
+function patientOf(req: FhirRequest | undefined, type: string | undefined, id: string | undefined, out?: FhirResponse): string | undefined {
+  if (type === 'Patient' && id) return `Patient/${id}`;
+  if (req?.compartment?.type === 'Patient') return `Patient/${req.compartment.id}`;
   for (const name of ['subject', 'patient', 'subject:Patient']) {
     const v = req?.query[name]?.[0];
-    if (v && PATIENT_REF.test(v)) return { patient: v };
-    if (v && name === 'patient' && /^[A-Za-z0-9\-.]{1,64}$/.test(v)) return { patient: `Patient/${v}` };
+    if (v && PATIENT_REF.test(v)) return v;
+    if (v && name === 'patient' && FHIR_ID.test(v)) return `Patient/${v}`;
   }
   const applied = (req?.body as { parameter?: { name?: string; valueString?: string }[] } | undefined)?.parameter?.find((p) => p.name === 'subject')?.valueString;
-  if (req?.operation === 'apply' && applied && PATIENT_REF.test(applied)) return { patient: applied };
+  if (req?.operation === 'apply' && applied && PATIENT_REF.test(applied)) return applied;
   // A single resource read or written: its subject, as stored (no parse of the JSON).
   const text = out?.json ?? (out?.body && out.body.resourceType !== 'Bundle' && out.body.resourceType !== 'OperationOutcome' ? JSON.stringify(out.body) : undefined);
   const m = text && !text.startsWith('{"resourceType":"Bundle"') ? PATIENT_IN_JSON.exec(text) : undefined;
-  return m ? { patient: m[1] } : {};
+  return m?.[1];
 }
 
 function queryText(req: FhirRequest): string {
