@@ -59,7 +59,7 @@ export function routeRequest(
 }
 
 /** `$name` (an operation; a lone `$` is not one). */
-const isOperation = (s: string): boolean => s.length > 1 && s.charCodeAt(0) === 36;
+const isOperation = (s: string): boolean => s.length > 1 && s[0] === '$';
 
 /** The path's non-empty segments, percent-decoded. */
 function segmentsOf(path: string): string[] {

@@ -53,10 +53,10 @@ class SqliteReader implements StoreReader {
   }
 
   async readCurrent(type: string, id: string): Promise<StoredVersion | undefined> {
-    return this.current1(type, id);
+    return this.cachedCurrent(type, id);
   }
 
-  private current1(type: string, id: string): StoredVersion | undefined {
+  private cachedCurrent(type: string, id: string): StoredVersion | undefined {
     const hit = this.cache?.get(type, id);
     if (hit) return hit;
     const row = this.current.get(type, id);
@@ -73,7 +73,7 @@ class SqliteReader implements StoreReader {
   async readMany(refs: { type: string; id: string }[]): Promise<StoredVersion[]> {
     const out: StoredVersion[] = [];
     for (const ref of refs) {
-      const v = this.current1(ref.type, ref.id);
+      const v = this.cachedCurrent(ref.type, ref.id);
       if (v && !v.deleted) out.push(v);
     }
     return out;
