@@ -73,7 +73,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     url,
     store,
     logger,
-    async close() {
+    // Once: a second call (a test's cleanup after its own close) waits for the first.
+    close: once(async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -81,6 +82,11 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       await scheduler.stop();
       await audit?.flush();
       await store.close();
-    },
+    }),
   };
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= fn());
 }

@@ -51,4 +51,20 @@ describe('WAL checkpoints on the worker thread', () => {
     expect(last?.versionId).toBe(1);
     expect(JSON.parse(last!.json!).code.text).toHaveLength(2000);
   });
+
+  it('closes once: a second close leaves alone the file descriptors others have opened since', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forlob-close-twice-'));
+    const s = new SqliteStore({ dataDir: dir });
+    await writeMany(s, 0, 10); // the WAL's descriptor is opened by the first durable commit
+    await s.close();
+    // The numbers the store gave back are taken again, as by the next server's worker threads.
+    const taken = Array.from({ length: 16 }, (_, i) => fs.openSync(path.join(dir, `taken-${i}`), 'w'));
+    try {
+      await s.close();
+      for (const fd of taken) expect(() => fs.fstatSync(fd)).not.toThrow();
+    } finally {
+      for (const fd of taken) fs.closeSync(fd);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -99,6 +99,9 @@ export class AuditAppender {
   async close(): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
+    // Held by the event loop until it has exited: a process must not end under the last batches
+    // or a closing connection.
+    worker.ref();
     await Promise.allSettled([...this.inFlight]);
     this.worker = undefined;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));

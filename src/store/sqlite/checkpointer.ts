@@ -87,6 +87,8 @@ export class Checkpointer {
 
   close(): Promise<void> {
     this.closed ??= new Promise<void>((resolve) => {
+      // Held by the event loop until it has exited: a process must not end under a closing connection.
+      this.worker.ref();
       this.worker.once('exit', () => resolve());
       this.worker.postMessage('close');
     });

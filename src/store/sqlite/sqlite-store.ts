@@ -207,6 +207,7 @@ export class SqliteStore implements Store {
   private running = false;
   private scheduled = false;
   private walFd: number | undefined;
+  private closing: Promise<void> | undefined;
   private readonly checkpointer: Checkpointer;
   /** In its own file (audit-trail.ts), appended apart from the store's transactions. */
   readonly audit: SqliteAuditTrail;
@@ -370,7 +371,13 @@ export class SqliteStore implements Store {
     return reindexInBatches((after, size) => this.transaction(async () => this.writer.reindexBatch(type, after, size, extract)), batchSize);
   }
 
-  async close(): Promise<void> {
+  /** Once: a second call waits for the first. (A file descriptor closed twice may by then be another's.) */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     while (this.running || this.scheduled || this.pending.length || this.syncing.size) {
       await Promise.all(this.syncing);
       await new Promise((r) => setImmediate(r));
@@ -378,6 +385,7 @@ export class SqliteStore implements Store {
     await this.checkpointer.close();
     await this.audit.close();
     if (this.walFd !== undefined) fs.closeSync(this.walFd);
+    this.walFd = undefined;
     this.readerDb.close();
     this.writerDb.close();
   }
