@@ -69,12 +69,13 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   ready = true;
   if (clock.manual) logger.warn({ now: ctx.now() }, 'CLOCK=manual: time also moves by POST /fhir/$advance-clock');
   logger.info({ url: `${url}/fhir`, store: config.databaseUrl ? redacted(config.databaseUrl) : config.dataDir, startupMs: Date.now() - started }, 'server ready');
+  let closing: Promise<void> | undefined;
   return {
     url,
     store,
     logger,
     // Once: a second call (a test's cleanup after its own close) waits for the first.
-    close: once(async () => {
+    close: () => (closing ??= (async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -82,11 +83,6 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       await scheduler.stop();
       await audit?.flush();
       await store.close();
-    }),
+    })()),
   };
-}
-
-function once(fn: () => Promise<void>): () => Promise<void> {
-  let done: Promise<void> | undefined;
-  return () => (done ??= fn());
 }
